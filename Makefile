@@ -1,0 +1,41 @@
+# Two commands do all set-up: `make run` and `make test`. Everything else is a step of those.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-stamp
+export DJANGO_SETTINGS_MODULE ?= settings.dev
+
+.PHONY: setup run test lint bench deploy-demo clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when a requirements or npm lock file changed.
+$(STAMP): $(BIN)/python requirements/base.txt requirements/dev.txt package.json package-lock.json scripts/build_static.sh
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	npm ci --no-audit --no-fund --silent
+	bash scripts/build_static.sh
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py deploy_bpmn
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+test: setup lint
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python -m tests.benchmarks $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules webui/static/vendor db.sqlite3

@@ -1,0 +1,29 @@
+"""The directory as the orchestration core sees it (processes.ports.Directory)."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from processes.ports import Actor
+
+from .models import Department, Membership, Role
+
+
+class DirectoryPort:
+    def actor_for(self, user: Any) -> Actor:
+        if user is None or not user.is_authenticated:
+            return Actor(user_id=None, username="anonymous")
+        pairs = Membership.objects.filter(user_id=user.pk).values_list("department_id", "role__code")
+        return Actor(
+            user_id=user.pk, username=user.get_username(), memberships=frozenset(pairs),
+            is_superuser=bool(user.is_superuser),
+        )
+
+    def known_role_codes(self) -> set[str]:
+        return set(Role.objects.values_list("code", flat=True))
+
+    def department_id_for_code(self, code: str) -> int | None:
+        return Department.objects.filter(code=code).values_list("id", flat=True).first()
+
+    def user_id_for_username(self, username: str) -> int | None:
+        return get_user_model().objects.filter(username=username, is_active=True).values_list("id", flat=True).first()

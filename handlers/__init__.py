@@ -1,0 +1,1 @@
+"""Service-task handlers: registry.py plus one module per domain, imported in apps.ready()."""

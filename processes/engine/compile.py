@@ -1,0 +1,166 @@
+"""Turn BPMN (+ DMN) text into a runnable spec, and check everything a deploy must refuse."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from . import expressions
+from .parser import BPMN_NS, CAMUNDA_NS, SPIFF_NS, TONGBAN_NS, TongbanParser, parse_xml, read_people_attributes
+from .views import Problem
+
+
+class DefinitionInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.element_id or p.file_name}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class CompiledProcess:
+    process_id: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    documentation: dict[str, str] = field(default_factory=dict)
+
+
+def _problem_from(exc: ValidationException, file_name: str) -> Problem:
+    return Problem(
+        message=str(getattr(exc, "message", None) or exc).split("\n")[0],
+        element_id=getattr(exc, "id", "") or "",
+        file_name=getattr(exc, "file_name", "") or file_name,
+        line=getattr(exc, "line_number", None) or None,
+    )
+
+
+def _executable_process_id(tree: Any, file_name: str) -> tuple[str, str]:
+    processes = tree.findall(f"{{{BPMN_NS}}}process")
+    if not processes:
+        raise DefinitionInvalid([Problem("文件中没有流程 / no bpmn:process in the file", file_name=file_name)])
+    executable = [p for p in processes if p.get("isExecutable", "true").lower() == "true"] or processes
+    main = executable[0]
+    return main.get("id"), main.get("name") or main.get("id")
+
+
+def compile_process(bpmn_xml: str, extra_files: dict[str, str] | None = None, *, file_name: str = "") -> CompiledProcess:
+    """Parse and build the spec; raise DefinitionInvalid with element ids on any error."""
+    parser = TongbanParser()
+    try:
+        tree = parse_xml(bpmn_xml, file_name)
+        process_id, name = _executable_process_id(tree, file_name)
+        parser.add_bpmn_xml(tree, filename=file_name)
+        for extra_name, text in (extra_files or {}).items():
+            extra = parse_xml(text, extra_name)
+            if extra_name.endswith(".dmn"):
+                parser.add_dmn_xml(extra, filename=extra_name)
+            else:
+                parser.add_bpmn_xml(extra, filename=extra_name)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        raise DefinitionInvalid([_problem_from(exc, file_name)]) from exc
+    except DefinitionInvalid:
+        raise
+    except Exception as exc:  # the parser raises plain errors on some broken diagrams
+        raise DefinitionInvalid([Problem(f"无法解析 / cannot parse: {exc}", file_name=file_name)]) from exc
+    return CompiledProcess(process_id=process_id, name=name, spec=spec, subprocess_specs=subprocess_specs)
+
+
+@dataclass
+class Checks:
+    """What the platform knows that a diagram may refer to."""
+
+    handler_names: set[str]
+    form_keys: set[str]
+    known_roles: set[str] | None = None
+
+
+def _expressions_in(tree: Any) -> list[tuple[str, str, str]]:
+    """(element id, source, mode) for every expression and script in the diagram."""
+    found: list[tuple[str, str, str]] = []
+
+    def owner(node: Any) -> str:
+        while node is not None and node.get("id") is None:
+            node = node.getparent()
+        return node.get("id") if node is not None else ""
+
+    for node in tree.iter(f"{{{BPMN_NS}}}conditionExpression"):
+        found.append((owner(node), (node.text or "").strip(), "eval"))
+    for tag in ("timeDate", "timeDuration", "timeCycle"):
+        for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
+            found.append((owner(node), (node.text or "").strip(), "eval"))
+    for node in tree.iter(f"{{{BPMN_NS}}}scriptTask"):
+        script = node.find(f"{{{BPMN_NS}}}script")
+        if script is not None and script.text:
+            found.append((node.get("id"), script.text, "exec"))
+    for tag in ("preScript", "postScript"):
+        for node in tree.iter(f"{{{SPIFF_NS}}}{tag}"):
+            if node.text:
+                found.append((owner(node), node.text, "exec"))
+    for node in tree.iter(f"{{{SPIFF_NS}}}parameter"):
+        if node.get("value"):
+            found.append((owner(node), node.get("value"), "eval"))
+    for node in tree.iter():
+        for attr in ("departmentScope", "slaWorkingDays"):
+            value = node.get(f"{{{TONGBAN_NS}}}{attr}") if isinstance(node.tag, str) else None
+            if value:
+                found.append((node.get("id"), value, "eval"))
+    return [item for item in found if item[1]]
+
+
+def _lanes(tree: Any) -> dict[str, str]:
+    """element id → lane name."""
+    lanes: dict[str, str] = {}
+    for lane in tree.iter(f"{{{BPMN_NS}}}lane"):
+        for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
+            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
+    return lanes
+
+
+def check_definition(bpmn_xml: str, extra_files: dict[str, str] | None, checks: Checks, *, file_name: str = "") -> tuple[CompiledProcess, list[Problem]]:
+    """Compile and check; return the compiled process and warnings, or raise DefinitionInvalid."""
+    compiled = compile_process(bpmn_xml, extra_files, file_name=file_name)
+    tree = parse_xml(bpmn_xml, file_name)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for element_id, source, mode in _expressions_in(tree):
+        try:
+            expressions.check(source, mode=mode)
+        except expressions.ExpressionError as exc:
+            errors.append(Problem(f"表达式不安全或无法编译 / expression refused: {exc}", element_id, file_name))
+    for node in tree.iter(f"{{{BPMN_NS}}}serviceTask"):
+        operator = node.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}serviceTaskOperator")
+        name = operator.get("id") if operator is not None else node.get(f"{{{CAMUNDA_NS}}}topic")
+        if name and name not in checks.handler_names:
+            errors.append(Problem(f"服务任务的处理器未注册 / no handler registered for operator '{name}'",
+                                  node.get("id"), file_name))
+    lanes = _lanes(tree)
+    for tag in ("userTask", "manualTask"):
+        for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
+            _check_people(node, lanes, checks, errors, warnings, file_name)
+    if errors:
+        raise DefinitionInvalid(errors)
+    return compiled, warnings
+
+
+def _check_people(node: Any, lanes: dict[str, str], checks: Checks, errors: list[Problem], warnings: list[Problem], file_name: str) -> None:
+    element_id = node.get("id")
+    people = read_people_attributes(node)
+    roles = list(people["candidate_roles"])
+    lane = lanes.get(element_id)
+    if not (roles or people["candidate_users"] or people["assignee"] or lane):
+        errors.append(Problem(
+            "用户任务没有办理人：请设置候选角色、候选用户、办理人或泳道 / a user task needs candidate groups, "
+            "candidate users, an assignee or a lane", element_id, file_name))
+    if not roles and lane:
+        roles = [lane]
+    if checks.known_roles is not None:
+        for role in roles:
+            if role not in checks.known_roles:
+                warnings.append(Problem(f"角色 '{role}' 尚未在组织机构中定义，任务将等待有人被授予该角色 / "
+                                        f"role '{role}' is not in the directory yet", element_id, file_name,
+                                        severity="warning"))
+    if people["form_key"] and people["form_key"] not in checks.form_keys:
+        errors.append(Problem(f"表单 '{people['form_key']}' 不存在 / form '{people['form_key']}' does not exist",
+                              element_id, file_name))

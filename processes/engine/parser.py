@@ -1,0 +1,134 @@
+"""Parsing: SpiffWorkflow's spiff parser, extended to keep the Camunda 7 attributes modelers write
+(and SpiffWorkflow drops), our `tongban:` attributes, and Camunda external service tasks."""
+
+import re
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, UserTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+
+from .specs import AsyncServiceTask
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+TONGBAN_NS = "https://tongban.dev/bpmn"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate", "priority", "formKey")
+TONGBAN_ATTRIBUTES = ("candidateRoles", "departmentScope", "slaWorkingDays", "escalation", "workingDays")
+ISO_TIMER = re.compile(r"^(R\d*/)?(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/P[0-9YMWDTHS.,]+)?$")
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def read_people_attributes(node: Any) -> dict[str, Any]:
+    """The Camunda and tongban attributes of one task node, as plain data."""
+    camunda = {name: node.get(f"{{{CAMUNDA_NS}}}{name}") for name in CAMUNDA_ATTRIBUTES}
+    tongban = {name: node.get(f"{{{TONGBAN_NS}}}{name}") for name in TONGBAN_ATTRIBUTES}
+    form_key = camunda["formKey"]
+    if not form_key:
+        for prop in node.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"):
+            if prop.get("name") == "formJsonSchemaFilename":
+                form_key = prop.get("value")
+    if form_key:
+        form_key = form_key.removeprefix("embedded:").removeprefix("deployment:").removesuffix(".json")
+        form_key = form_key.removeprefix("forms/").removesuffix(".schema")
+    return {
+        "candidate_roles": _split(camunda["candidateGroups"]) + _split(tongban["candidateRoles"]),
+        "candidate_users": _split(camunda["candidateUsers"]),
+        "assignee": camunda["assignee"] or "",
+        "due_date": camunda["dueDate"] or "",
+        "follow_up_date": camunda["followUpDate"] or "",
+        "priority": camunda["priority"] or "",
+        "form_key": form_key or "",
+        "department_scope": tongban["departmentScope"] or "",
+        "sla_working_days": tongban["slaWorkingDays"] or "",
+        "escalation": tongban["escalation"] or "",
+    }
+
+
+class _PeopleTaskMixin:
+    node: Any
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions: dict[str, Any] = super().parse_extensions(node)  # type: ignore[misc]
+        extensions["tongban"] = read_people_attributes(self.node if node is None else node)
+        return extensions
+
+
+class PeopleUserTaskParser(_PeopleTaskMixin, UserTaskParser):  # type: ignore[misc]
+    pass
+
+
+class PeopleManualTaskParser(_PeopleTaskMixin, SpiffTaskParser):  # type: ignore[misc]
+    pass
+
+
+class AsyncServiceTaskParser(SpiffTaskParser):  # type: ignore[misc]
+    """`spiffworkflow:serviceTaskOperator`, or a Camunda external task (`camunda:topic`)."""
+
+    def create_task(self) -> AsyncServiceTask:
+        extensions = self.parse_extensions()
+        operator = extensions.get("serviceTaskOperator")
+        topic = self.node.get(f"{{{CAMUNDA_NS}}}topic")
+        pass_all_data = False
+        if operator is None and topic:
+            operator = {"name": topic, "parameters": {}, "resultVariable": None}
+            pass_all_data = True  # a Camunda external task reads the process variables
+        if operator is None:
+            raise ValidationException(
+                "服务任务缺少处理器 (serviceTaskOperator 或 camunda:topic) / A service task needs an operator",
+                node=self.node,
+                file_name=self.filename,
+            )
+        task = AsyncServiceTask(
+            self.spec,
+            self.bpmn_id,
+            operation_name=operator["name"],
+            operation_params=operator["parameters"],
+            result_variable=operator["resultVariable"],
+            prescript=extensions.get("preScript"),
+            postscript=extensions.get("postScript"),
+            **self.bpmn_attributes,
+        )
+        task.pass_all_data = pass_all_data
+        return task
+
+
+class TongbanParser(SpiffBpmnParser):  # type: ignore[misc]
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (PeopleUserTaskParser, UserTask),
+        full_tag("manualTask"): (PeopleManualTaskParser, ManualTask),
+        full_tag("serviceTask"): (AsyncServiceTaskParser, AsyncServiceTask),
+    }
+
+    def __init__(self) -> None:
+        super().__init__(validator=VALIDATOR)
+
+    def add_bpmn_xml(self, tree: Any, filename: str | None = None) -> None:
+        quote_bare_timers(tree)
+        super().add_bpmn_xml(tree, filename)
+
+
+def quote_bare_timers(tree: Any) -> None:
+    """Timer expressions are Python: accept bare ISO-8601 ("PT5M") as modelers write it."""
+    for tag in ("timeDate", "timeDuration", "timeCycle"):
+        for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
+            text = (node.text or "").strip()
+            if ISO_TIMER.match(text):
+                node.text = f'"{text}"'
+
+
+def parse_xml(text: str | bytes, filename: str) -> Any:
+    """Parse XML text; raise ValidationException with the line on malformed input."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        return etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise ValidationException(f"XML 格式错误 / malformed XML: {exc}", file_name=filename) from exc

@@ -1,0 +1,239 @@
+"""The orchestration core's tables. Read models (HumanTask, TimerSchedule,
+MessageSubscription) are rebuilt from the workflow state on every change."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcessDefinition(models.Model):
+    key = models.CharField(_("流程标识"), max_length=200)
+    version = models.PositiveIntegerField(_("版本"))
+    name = models.CharField(_("名称"), max_length=200, blank=True)
+    bpmn_xml = models.TextField()
+    # Other files deployed with the diagram: {"file name": xml text} (DMN tables, called processes).
+    extra_files = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64)
+    note = models.TextField(blank=True)
+    deployed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    deployed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("流程定义")
+        verbose_name_plural = _("流程定义")
+        ordering = ["key", "-version"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="definition_key_version")]
+        indexes = [models.Index(fields=["key", "content_hash"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class InstanceStatus(models.TextChoices):
+    RUNNING = "running", _("运行中")
+    SUSPENDED = "suspended", _("已挂起")
+    COMPLETED = "completed", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ProcessInstance(models.Model):
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="instances")
+    business_key = models.CharField(_("业务键"), max_length=200, blank=True, db_index=True)
+    subject_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    department = models.ForeignKey(
+        "directory.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING)
+    # SpiffWorkflow state without the spec, as text: jsonb reorders keys and loses task data.
+    state = models.TextField(blank=True)
+    serializer_version = models.CharField(max_length=16, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("流程实例")
+        verbose_name_plural = _("流程实例")
+        indexes = [
+            models.Index(fields=["status", "definition"]),
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["started_by", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.definition.key} {self.business_key}"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("待办")
+    COMPLETED = "completed", _("已办")
+    RETURNED = "returned", _("已退回")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class HumanTask(models.Model):
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="human_tasks")
+    spiff_task_id = models.UUIDField()
+    element_id = models.CharField(max_length=200)
+    name = models.CharField(_("任务"), max_length=300)
+    documentation = models.TextField(blank=True)
+    lane = models.CharField(max_length=200, blank=True)
+    # Copied from the instance so inbox filters never join or deserialize.
+    process_key = models.CharField(max_length=200, db_index=True)
+    department = models.ForeignKey(
+        "directory.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    candidate_roles = models.JSONField(default=list, blank=True)
+    candidate_users = models.JSONField(default=list, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tasks"
+    )
+    priority = models.IntegerField(_("优先级"), default=50)
+    form_key = models.CharField(max_length=200, blank=True)
+    due_at = models.DateTimeField(_("截止时间"), null=True, blank=True)
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    draft = models.JSONField(default=dict, blank=True)
+    submitted_data = models.JSONField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    returned_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    opinion = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("人工任务")
+        verbose_name_plural = _("人工任务")
+        indexes = [
+            models.Index(fields=["status", "assignee", "due_at"]),
+            models.Index(fields=["status", "department", "due_at"]),
+            models.Index(fields=["instance", "status"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["spiff_task_id"], condition=models.Q(status="open"), name="one_open_row_per_spiff_task"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.pk})"
+
+
+class TaskCandidate(models.Model):
+    """One row per candidate role or user of an open task: the inbox joins on this index."""
+
+    task = models.ForeignKey(HumanTask, on_delete=models.CASCADE, related_name="candidates")
+    role_code = models.CharField(max_length=64, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["role_code", "task"]), models.Index(fields=["username", "task"])]
+
+
+class TaskComment(models.Model):
+    task = models.ForeignKey(HumanTask, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class TimerSchedule(models.Model):
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="timers")
+    spiff_task_id = models.UUIDField()
+    element_id = models.CharField(max_length=200)
+    due_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["instance"])]
+
+
+class MessageSubscription(models.Model):
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="subscriptions")
+    name = models.CharField(max_length=200, db_index=True)
+    # Values a message must carry to reach this instance; empty means any message of this name.
+    correlation = models.JSONField(default=dict, blank=True)
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队")
+    RUNNING = "running", _("执行中")
+    RETRYING = "retrying", _("等待重试")
+    DONE = "done", _("完成")
+    FAILED = "failed", _("失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ServiceJob(models.Model):
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs")
+    spiff_task_id = models.UUIDField()
+    element_id = models.CharField(max_length=200)
+    operator = models.CharField(max_length=200)
+    params = models.JSONField(default=dict, blank=True)
+    result_variable = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "enqueued_at"])]
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("未处理")
+        RETRIED = "retried", _("已重试")
+        SKIPPED = "skipped", _("已跳过")
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="incidents")
+    job = models.ForeignKey(ServiceJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    element_id = models.CharField(max_length=200, blank=True)
+    message = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("异常事件")
+        verbose_name_plural = _("异常事件")
+
+
+class AuditEvent(models.Model):
+    """Append-only, hash-chained. On PostgreSQL a trigger refuses UPDATE and DELETE."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150, blank=True, db_index=True)
+    action = models.CharField(max_length=64, db_index=True)
+    instance_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    task_id = models.BigIntegerField(null=True, blank=True)
+    process_key = models.CharField(max_length=200, blank=True, db_index=True)
+    department_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    # Unique: only one event can follow a given hash, so the chain cannot fork.
+    prev_hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["id"]

@@ -1,0 +1,184 @@
+"""Human-task operations: claim, unclaim, save draft, complete, delegate (转办), return (退回), comment."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..models import HumanTask, TaskComment, TaskStatus
+from ..ports import Actor, directory
+from ..selectors import task_can_act
+from .audit import audit_append
+from .definitions import form_schema
+from .runner import Step, apply
+
+
+def _open_task(step_or_none: Step | None, task_id: int) -> HumanTask:
+    rows = HumanTask.objects.select_related("instance", "instance__definition")
+    if step_or_none is not None:
+        rows = rows.select_for_update()
+    task = rows.filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在 / task {task_id} not found")
+    return task
+
+
+def _ensure_open(task: HumanTask) -> None:
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(f"任务已{task.get_status_display()} / task is already {task.status}",
+                       detail={"status": task.status})
+
+
+def _ensure_can_act(actor: Actor, task: HumanTask) -> None:
+    if not task_can_act(actor, task):
+        raise PermissionDenied("无权办理此任务 / you may not act on this task")
+
+
+def human_task_claim(*, task_id: int, actor: Actor) -> HumanTask:
+    task = _open_task(None, task_id)
+    _ensure_open(task)
+    _ensure_can_act(actor, task)
+    if task.assignee_id == actor.user_id:
+        return task
+    with transaction.atomic():
+        # Conditional update: of two clerks claiming at once, exactly one wins.
+        now = timezone.now()
+        won = HumanTask.objects.filter(pk=task_id, status=TaskStatus.OPEN, assignee__isnull=True).update(
+            assignee_id=actor.user_id, claimed_at=now
+        )
+        if not won:
+            raise Conflict("任务已被他人签收 / the task was claimed by someone else")
+        task.assignee_id, task.claimed_at = actor.user_id, now
+        audit_append("task_claimed", actor=actor.username, instance=task.instance, task=task)
+    return task
+
+
+def human_task_unclaim(*, task_id: int, actor: Actor) -> HumanTask:
+    task = _open_task(None, task_id)
+    _ensure_open(task)
+    if task.assignee_id != actor.user_id:
+        raise PermissionDenied("只有签收人可以退签 / only the assignee can unclaim")
+    with transaction.atomic():
+        HumanTask.objects.filter(pk=task_id, assignee_id=actor.user_id).update(assignee=None, claimed_at=None)
+        task.assignee_id = None
+        audit_append("task_unclaimed", actor=actor.username, instance=task.instance, task=task)
+    return task
+
+
+def human_task_save_draft(*, task_id: int, actor: Actor, data: dict[str, Any]) -> HumanTask:
+    task = _open_task(None, task_id)
+    _ensure_open(task)
+    _ensure_can_act(actor, task)
+    HumanTask.objects.filter(pk=task_id).update(draft=data)
+    task.draft = data
+    return task
+
+
+def form_errors(task: HumanTask, data: Any) -> dict[str, list[str]]:
+    """Per-field errors of `data` against the task's JSON Schema form ('' = the form as a whole)."""
+    if not isinstance(data, dict):
+        return {"": ["提交的数据必须是对象 / data must be an object"]}
+    schema = form_schema(task.instance.definition, task.form_key) if task.form_key else None
+    if schema is None:
+        return {}
+    errors: dict[str, list[str]] = {}
+    for error in Draft202012Validator(schema).iter_errors(data):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            path = ".".join(filter(None, [path, error.message.split("'")[1]]))
+        errors.setdefault(path, []).append(error.message)
+    return errors
+
+
+def human_task_complete(*, task_id: int, actor: Actor, data: dict[str, Any] | None = None) -> HumanTask:
+    """Validate against the form, then advance the instance. A second completion is a 409."""
+    data = data if data is not None else {}
+    task = _open_task(None, task_id)
+    _ensure_open(task)
+    _ensure_can_act(actor, task)
+    errors = form_errors(task, data)
+    if errors:
+        raise ValidationFailed("表单填写有误 / the form has errors", detail=errors)
+
+    def command(step: Step) -> HumanTask:
+        locked = _open_task(step, task_id)  # re-read under the instance lock
+        _ensure_open(locked)
+        now = timezone.now()
+        locked.status, locked.completed_at, locked.completed_by_id = TaskStatus.COMPLETED, now, actor.user_id
+        locked.submitted_data, locked.draft = data, {}
+        if locked.assignee_id is None:
+            locked.assignee_id, locked.claimed_at = actor.user_id, now
+        locked.save(update_fields=["status", "completed_at", "completed_by", "submitted_data", "draft",
+                                   "assignee", "claimed_at"])
+        step.workflow.complete_human_task(str(locked.spiff_task_id), data)
+        step.audit.add("task_completed", actor=actor.username, instance=step.instance, task=locked,
+                       payload={"element_id": locked.element_id, "data": data})
+        return locked
+
+    return apply(task.instance_id, actor, command)
+
+
+def human_task_delegate(*, task_id: int, actor: Actor, to_username: str, note: str = "") -> HumanTask:
+    """转办: hand the task to another person, who becomes its assignee."""
+    task = _open_task(None, task_id)
+    _ensure_open(task)
+    _ensure_can_act(actor, task)
+    target_id = directory().user_id_for_username(to_username)
+    if target_id is None:
+        raise ValidationFailed(f"用户 '{to_username}' 不存在 / no active user '{to_username}'",
+                               detail={"to": ["unknown user"]})
+    with transaction.atomic():
+        changed = HumanTask.objects.filter(pk=task_id, status=TaskStatus.OPEN, assignee_id=task.assignee_id).update(
+            assignee_id=target_id, claimed_at=timezone.now()
+        )
+        if not changed:
+            raise Conflict("任务已被他人处理 / the task changed meanwhile")
+        audit_append("task_delegated", actor=actor.username, instance=task.instance, task=task,
+                     payload={"from_user_id": task.assignee_id, "to": to_username, "note": note})
+        task.assignee_id = target_id
+    return task
+
+
+def human_task_return(*, task_id: int, actor: Actor, opinion: str) -> HumanTask:
+    """退回: send the case back to the previous human step; it goes to whoever did that step."""
+    if not opinion.strip():
+        raise ValidationFailed("退回必须填写意见 / an opinion is required to return", detail={"opinion": ["required"]})
+    task = _open_task(None, task_id)
+    _ensure_open(task)
+    _ensure_can_act(actor, task)
+    previous = (
+        HumanTask.objects.filter(instance_id=task.instance_id, status=TaskStatus.COMPLETED, completed_at__lte=task.created_at)
+        .order_by("-completed_at", "-id")
+        .first()
+    )
+    if previous is None:
+        raise Conflict("没有可退回的上一步 / there is no earlier human step to return to")
+
+    def command(step: Step) -> HumanTask:
+        locked = _open_task(step, task_id)
+        _ensure_open(locked)
+        locked.status, locked.completed_at, locked.completed_by_id = TaskStatus.RETURNED, timezone.now(), actor.user_id
+        locked.opinion = opinion
+        locked.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
+        step.return_routing = {
+            "spiff_task_id": str(previous.spiff_task_id), "assignee_id": previous.completed_by_id,
+            "returned_from_id": locked.pk, "opinion": opinion,
+        }
+        step.workflow.return_to(str(previous.spiff_task_id))
+        step.audit.add("task_returned", actor=actor.username, instance=step.instance, task=locked,
+                       payload={"to_element_id": previous.element_id, "opinion": opinion})
+        return locked
+
+    return apply(task.instance_id, actor, command)
+
+
+def human_task_comment(*, task_id: int, actor: Actor, text: str) -> TaskComment:
+    if not text.strip():
+        raise ValidationFailed("评论不能为空 / a comment cannot be empty", detail={"text": ["required"]})
+    task = _open_task(None, task_id)
+    with transaction.atomic():
+        comment = TaskComment.objects.create(task=task, author_id=actor.user_id, text=text)
+        audit_append("task_commented", actor=actor.username, instance=task.instance, task=task, payload={"text": text})
+    return comment

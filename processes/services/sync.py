@@ -1,0 +1,187 @@
+"""Rebuild an instance's read models from its workflow, touching only rows that changed."""
+
+import json
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime, parse_duration
+
+from ..engine import expressions
+from ..engine.views import HumanTaskView
+from ..models import HumanTask, JobStatus, MessageSubscription, ServiceJob, TaskCandidate, TaskStatus, TimerSchedule
+from ..ports import directory
+
+if TYPE_CHECKING:
+    from .runner import Step
+
+_JUEL = re.compile(r"^\$\{(.*)\}$", re.S)
+ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def _value(raw: str, data: dict[str, Any]) -> Any:
+    """A Camunda attribute: a literal, or `${expression}` evaluated over the task data."""
+    match = _JUEL.match(raw.strip())
+    if match:
+        return expressions.evaluate(match.group(1), data)
+    return raw
+
+
+def _due(raw: str, data: dict[str, Any], now: datetime) -> datetime | None:
+    if not raw:
+        return None
+    value = _value(raw, data)
+    if isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    duration = ISO_DURATION.match(text) and parse_duration(text)
+    if duration:
+        return now + duration
+    moment = parse_datetime(text)
+    if moment is None and re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        moment = parse_datetime(text + "T23:59:59")
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _priority(raw: str, data: dict[str, Any]) -> int:
+    try:
+        return int(_value(raw, data)) if raw else 50
+    except (TypeError, ValueError, expressions.ExpressionError):
+        return 50
+
+
+def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[HumanTask, list[TaskCandidate]]:
+    people, data, instance = view.people, view.data, step.instance
+    department_id = instance.department_id
+    if people.get("department_scope"):
+        code = expressions.evaluate(people["department_scope"], data)
+        department_id = directory().department_id_for_code(str(code)) if code else None
+    assignee_id = None
+    if people.get("assignee"):
+        username = _value(people["assignee"], data)
+        assignee_id = directory().user_id_for_username(str(username)) if username else None
+    roles = list(people.get("candidate_roles") or []) or ([view.lane] if view.lane else [])
+    row = HumanTask(
+        instance=instance, spiff_task_id=UUID(view.task_id), element_id=view.element_id, name=view.name,
+        documentation=view.documentation, lane=view.lane, process_key=instance.definition.key,
+        department_id=department_id, candidate_roles=roles, candidate_users=list(people.get("candidate_users") or []),
+        assignee_id=assignee_id, priority=_priority(people.get("priority", ""), data),
+        form_key=people.get("form_key", ""), due_at=_due(people.get("due_date", ""), data, now),
+        claimed_at=now if assignee_id else None,
+    )
+    candidates = [TaskCandidate(task=row, role_code=r) for r in roles]
+    candidates += [TaskCandidate(task=row, username=u) for u in row.candidate_users]
+    return row, candidates
+
+
+def sync_human_tasks(step: "Step") -> None:
+    now = timezone.now()
+    ready = {UUID(v.task_id): v for v in step.workflow.human_tasks()}
+    open_rows = {row.spiff_task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="open")}
+    gone = [row for key, row in open_rows.items() if key not in ready]
+    for row in gone:
+        row.status, row.completed_at = TaskStatus.CANCELLED, now
+        step.audit.add("task_cancelled", actor=step.actor.username, instance=step.instance, task=row,
+                       payload={"element_id": row.element_id})
+    if gone:
+        HumanTask.objects.bulk_update(gone, ["status", "completed_at"])
+    new_rows, candidates = [], []
+    for key, view in ready.items():
+        if key in open_rows:
+            continue
+        row, cands = _new_task_row(step, view, now)
+        new_rows.append(row)
+        candidates.extend(cands)
+    if not new_rows:
+        return
+    _apply_return_routing(step, new_rows)
+    HumanTask.objects.bulk_create(new_rows)
+    for cand in candidates:
+        cand.task_id = cand.task.pk
+    TaskCandidate.objects.bulk_create(candidates)
+    for row in new_rows:
+        step.audit.add("task_created", actor=step.actor.username, instance=step.instance, task=row,
+                       payload={"element_id": row.element_id, "name": row.name, "roles": row.candidate_roles,
+                                "assignee_id": row.assignee_id, "due_at": row.due_at.isoformat() if row.due_at else None})
+
+
+def _apply_return_routing(step: "Step", rows: list[HumanTask]) -> None:
+    """A task re-opened by 退回 goes back to whoever completed it, with the opinion attached."""
+    routing = step.return_routing
+    if not routing:
+        return
+    for row in rows:
+        if str(row.spiff_task_id) == routing["spiff_task_id"]:
+            row.assignee_id = routing["assignee_id"]
+            row.claimed_at = timezone.now() if row.assignee_id else None
+            row.returned_from_id = routing["returned_from_id"]
+            row.opinion = routing["opinion"]
+
+
+def sync_timers(step: "Step") -> None:
+    wanted = {(UUID(t.task_id), t.due_at) for t in step.workflow.timers()}
+    views = {UUID(t.task_id): t for t in step.workflow.timers()}
+    existing = {(row.spiff_task_id, row.due_at): row for row in TimerSchedule.objects.filter(instance=step.instance)}
+    stale = [row.pk for key, row in existing.items() if key not in wanted]
+    if stale:
+        TimerSchedule.objects.filter(pk__in=stale).delete()
+    fresh = [
+        TimerSchedule(instance=step.instance, spiff_task_id=key, element_id=views[key].element_id, due_at=due)
+        for key, due in wanted if (key, due) not in existing
+    ]
+    if fresh:
+        TimerSchedule.objects.bulk_create(fresh)
+
+
+def sync_subscriptions(step: "Step") -> None:
+    views = step.workflow.subscriptions()
+    wanted = {(v.name, _key(v.correlation)) for v in views}
+    existing = {(row.name, _key(row.correlation)): row for row in MessageSubscription.objects.filter(instance=step.instance)}
+    stale = [row.pk for key, row in existing.items() if key not in wanted]
+    if stale:
+        MessageSubscription.objects.filter(pk__in=stale).delete()
+    fresh = [MessageSubscription(instance=step.instance, name=v.name, correlation=v.correlation)
+             for v in views if (v.name, _key(v.correlation)) not in existing]
+    if fresh:
+        MessageSubscription.objects.bulk_create(fresh)
+
+
+def _key(correlation: dict[str, Any]) -> str:
+    return json.dumps(correlation, sort_keys=True, default=str)
+
+
+def sync_jobs(step: "Step") -> None:
+    """Every STARTED service task gets one active ServiceJob row; the worker checks the task is
+    still STARTED before completing, so a job whose task was interrupted ends as cancelled."""
+    views = step.workflow.jobs()
+    if not views:
+        return
+    active = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING
+    known = set(
+        ServiceJob.objects.filter(instance=step.instance, status__in=active).values_list("spiff_task_id", flat=True)
+    )
+    for view in views:
+        if UUID(view.task_id) in known:
+            continue
+        key = f"{step.instance.pk}:{view.task_id}"
+        runs = ServiceJob.objects.filter(idempotency_key__startswith=key).count()
+        job = ServiceJob.objects.create(
+            instance=step.instance, spiff_task_id=UUID(view.task_id), element_id=view.element_id,
+            operator=view.operator, params=view.params, result_variable=view.result_variable,
+            idempotency_key=key if runs == 0 else f"{key}:{runs + 1}", enqueued_at=timezone.now(),
+        )
+        step.new_job_ids.append(job.pk)
+        step.audit.add("job_queued", actor=step.actor.username, instance=step.instance,
+                       payload={"job_id": job.pk, "operator": job.operator, "element_id": job.element_id})
+
+
+def sync_read_models(step: "Step") -> None:
+    sync_human_tasks(step)
+    sync_timers(step)
+    sync_subscriptions(step)
+    sync_jobs(step)
+

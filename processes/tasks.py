@@ -1,0 +1,61 @@
+"""Thin Celery tasks: take ids, call one service, own the retry policy."""
+
+import logging
+from typing import Any
+
+from celery import shared_task
+
+from .errors import ProcessError
+from .ports import SYSTEM
+from .services import instances as instance_services
+from .services import jobs as job_services
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name="processes.tasks.run_service_job", acks_late=True, max_retries=None)
+def run_service_job(self: Any, job_id: int) -> str:
+    try:
+        return job_services.job_execute(job_id=job_id)
+    except job_services.RetryLater as retry:
+        if self.request.is_eager:
+            # Embedded mode has no broker to hold a countdown; the sweeper picks the job up when due.
+            return "retrying"
+        raise self.retry(countdown=retry.countdown) from None
+
+
+@shared_task(name="processes.tasks.timers_fire_due")
+def timers_fire_due() -> int:
+    fired = 0
+    for instance_id in job_services.timers_due():
+        try:
+            instance_services.instance_fire_timers(instance_id=instance_id, actor=SYSTEM)
+            fired += 1
+        except ProcessError as exc:
+            log.warning("timers of instance %s: %s", instance_id, exc)
+    return fired
+
+
+@shared_task(name="processes.tasks.jobs_sweep")
+def jobs_sweep() -> int:
+    return len(job_services.jobs_sweep())
+
+
+@shared_task(name="processes.tasks.deliver_message")
+def deliver_message(name: str, correlation: dict[str, Any], payload: Any, source_instance_id: int | None) -> int:
+    """A message thrown by one instance, routed to the others waiting for it."""
+    try:
+        return len(instance_services.message_correlate(
+            name=name, actor=SYSTEM, correlation=correlation, payload=payload, source_instance_id=source_instance_id
+        ))
+    except ProcessError as exc:
+        log.warning("message %s from instance %s not delivered: %s", name, source_instance_id, exc)
+        return 0
+
+
+def enqueue_job(job_id: int) -> None:
+    run_service_job.delay(job_id)
+
+
+def enqueue_message(name: str, correlation: dict[str, Any], payload: Any, source_instance_id: int) -> None:
+    deliver_message.delay(name, correlation, payload, source_instance_id)

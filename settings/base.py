@@ -136,4 +136,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # SpiffWorkflow logs every task state change at INFO: far too much, and slow.
+    "loggers": {"spiff": {"level": "WARNING"}},
 }

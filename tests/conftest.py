@@ -1,0 +1,31 @@
+import os
+
+import pytest
+from django.db import connection
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`postgres` tests need PostgreSQL; `worker` tests also need a broker (CI provides both)."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    has_broker = bool(os.environ.get("CELERY_BROKER_URL"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://… (CI sets it)"))
+        if "worker" in item.keywords and not (on_postgres and has_broker):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL and CELERY_BROKER_URL (CI sets both)"))
+
+
+@pytest.fixture(autouse=True)
+def _celery_mode(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Celery runs tasks in process (the embedded default) except in `worker` tests, which use a real worker."""
+    from settings.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = "worker" not in request.keywords
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def vendor() -> str:
+    return connection.vendor

@@ -140,6 +140,9 @@ class TaskCandidate(models.Model):
     class Meta:
         indexes = [models.Index(fields=["role_code", "task"]), models.Index(fields=["username", "task"])]
 
+    def __str__(self) -> str:
+        return self.role_code or self.username
+
 
 class TaskComment(models.Model):
     task = models.ForeignKey(HumanTask, on_delete=models.CASCADE, related_name="comments")
@@ -149,6 +152,9 @@ class TaskComment(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:50]
 
 
 class TimerSchedule(models.Model):
@@ -160,12 +166,18 @@ class TimerSchedule(models.Model):
     class Meta:
         indexes = [models.Index(fields=["instance"])]
 
+    def __str__(self) -> str:
+        return f"{self.element_id} @ {self.due_at:%Y-%m-%d %H:%M}"
+
 
 class MessageSubscription(models.Model):
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="subscriptions")
     name = models.CharField(max_length=200, db_index=True)
     # Values a message must carry to reach this instance; empty means any message of this name.
     correlation = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class JobStatus(models.TextChoices):
@@ -197,6 +209,9 @@ class ServiceJob(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "enqueued_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.operator} #{self.pk} ({self.status})"
+
 
 class Incident(models.Model):
     class Status(models.TextChoices):
@@ -216,6 +231,9 @@ class Incident(models.Model):
     class Meta:
         verbose_name = _("异常事件")
         verbose_name_plural = _("异常事件")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.element_id}: {self.message[:60]}"
 
 
 class AuditEvent(models.Model):
@@ -237,3 +255,6 @@ class AuditEvent(models.Model):
         verbose_name = _("审计事件")
         verbose_name_plural = _("审计事件")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action}"

@@ -45,9 +45,11 @@ def jobs_sweep() -> int:
 def deliver_message(name: str, correlation: dict[str, Any], payload: Any, source_instance_id: int | None) -> int:
     """A message thrown by one instance, routed to the others waiting for it."""
     try:
-        return len(instance_services.message_correlate(
-            name=name, actor=SYSTEM, correlation=correlation, payload=payload, source_instance_id=source_instance_id
-        ))
+        return len(
+            instance_services.message_correlate(
+                name=name, actor=SYSTEM, correlation=correlation, payload=payload, source_instance_id=source_instance_id
+            )
+        )
     except ProcessError as exc:
         log.warning("message %s from instance %s not delivered: %s", name, source_instance_id, exc)
         return 0

@@ -51,6 +51,3 @@ def deploy(name_or_xml: str, *, extra: dict[str, str] | None = None) -> ProcessD
         xml = path.read_text("utf-8")
     files = dict(extra or {})
     return definition_deploy(bpmn_xml=xml, extra_files=files, file_name="test.bpmn").definition
-
-
-

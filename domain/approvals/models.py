@@ -14,3 +14,6 @@ class DecisionRecord(models.Model):
     class Meta:
         verbose_name = _("审批结果")
         verbose_name_plural = _("审批结果")
+
+    def __str__(self) -> str:
+        return f"{self.business_key}: {'通过' if self.approved else '不通过'}"

@@ -43,7 +43,9 @@ def _executable_process_id(tree: Any, file_name: str) -> tuple[str, str]:
     return main.get("id"), main.get("name") or main.get("id")
 
 
-def compile_process(bpmn_xml: str, extra_files: dict[str, str] | None = None, *, file_name: str = "") -> CompiledProcess:
+def compile_process(
+    bpmn_xml: str, extra_files: dict[str, str] | None = None, *, file_name: str = ""
+) -> CompiledProcess:
     """Parse and build the spec; raise DefinitionInvalid with element ids on any error."""
     parser = TongbanParser()
     try:
@@ -81,7 +83,8 @@ def _expressions_in(tree: Any) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
 
     def owner(node: Any) -> str:
-        while node is not None and node.get("id") is None:
+        """The BPMN element an expression belongs to (extension elements have ids of their own)."""
+        while node is not None and not (node.get("id") and str(node.tag).startswith(f"{{{BPMN_NS}}}")):
             node = node.getparent()
         return node.get("id") if node is not None else ""
 
@@ -118,7 +121,9 @@ def _lanes(tree: Any) -> dict[str, str]:
     return lanes
 
 
-def check_definition(bpmn_xml: str, extra_files: dict[str, str] | None, checks: Checks, *, file_name: str = "") -> tuple[CompiledProcess, list[Problem]]:
+def check_definition(
+    bpmn_xml: str, extra_files: dict[str, str] | None, checks: Checks, *, file_name: str = ""
+) -> tuple[CompiledProcess, list[Problem]]:
     """Compile and check; return the compiled process and warnings, or raise DefinitionInvalid."""
     compiled = compile_process(bpmn_xml, extra_files, file_name=file_name)
     tree = parse_xml(bpmn_xml, file_name)
@@ -133,8 +138,11 @@ def check_definition(bpmn_xml: str, extra_files: dict[str, str] | None, checks: 
         operator = node.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}serviceTaskOperator")
         name = operator.get("id") if operator is not None else node.get(f"{{{CAMUNDA_NS}}}topic")
         if name and name not in checks.handler_names:
-            errors.append(Problem(f"服务任务的处理器未注册 / no handler registered for operator '{name}'",
-                                  node.get("id"), file_name))
+            errors.append(
+                Problem(
+                    f"服务任务的处理器未注册 / no handler registered for operator '{name}'", node.get("id"), file_name
+                )
+            )
     lanes = _lanes(tree)
     for tag in ("userTask", "manualTask"):
         for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
@@ -144,23 +152,41 @@ def check_definition(bpmn_xml: str, extra_files: dict[str, str] | None, checks: 
     return compiled, warnings
 
 
-def _check_people(node: Any, lanes: dict[str, str], checks: Checks, errors: list[Problem], warnings: list[Problem], file_name: str) -> None:
+def _check_people(
+    node: Any, lanes: dict[str, str], checks: Checks, errors: list[Problem], warnings: list[Problem], file_name: str
+) -> None:
     element_id = node.get("id")
     people = read_people_attributes(node)
     roles = list(people["candidate_roles"])
     lane = lanes.get(element_id)
     if not (roles or people["candidate_users"] or people["assignee"] or lane):
-        errors.append(Problem(
-            "用户任务没有办理人：请设置候选角色、候选用户、办理人或泳道 / a user task needs candidate groups, "
-            "candidate users, an assignee or a lane", element_id, file_name))
+        errors.append(
+            Problem(
+                "用户任务没有办理人：请设置候选角色、候选用户、办理人或泳道 / a user task needs candidate groups, "
+                "candidate users, an assignee or a lane",
+                element_id,
+                file_name,
+            )
+        )
     if not roles and lane:
         roles = [lane]
     if checks.known_roles is not None:
         for role in roles:
             if role not in checks.known_roles:
-                warnings.append(Problem(f"角色 '{role}' 尚未在组织机构中定义，任务将等待有人被授予该角色 / "
-                                        f"role '{role}' is not in the directory yet", element_id, file_name,
-                                        severity="warning"))
+                warnings.append(
+                    Problem(
+                        f"角色 '{role}' 尚未在组织机构中定义，任务将等待有人被授予该角色 / "
+                        f"role '{role}' is not in the directory yet",
+                        element_id,
+                        file_name,
+                        severity="warning",
+                    )
+                )
     if people["form_key"] and people["form_key"] not in checks.form_keys:
-        errors.append(Problem(f"表单 '{people['form_key']}' 不存在 / form '{people['form_key']}' does not exist",
-                              element_id, file_name))
+        errors.append(
+            Problem(
+                f"表单 '{people['form_key']}' 不存在 / form '{people['form_key']}' does not exist",
+                element_id,
+                file_name,
+            )
+        )

@@ -31,9 +31,31 @@ MAX_POWER_EXPONENT = 1_000
 MAX_SEQUENCE_LENGTH = 1_000_000
 # Refused at compile time so that a designer hears about them at deploy, not at run time.
 FORBIDDEN_NAMES = frozenset(
-    {"open", "eval", "exec", "compile", "globals", "locals", "vars", "getattr", "setattr", "delattr", "type",
-     "input", "breakpoint", "help", "memoryview", "exit", "quit", "object", "super", "classmethod",
-     "staticmethod", "property", "dir"}
+    {
+        "open",
+        "eval",
+        "exec",
+        "compile",
+        "globals",
+        "locals",
+        "vars",
+        "getattr",
+        "setattr",
+        "delattr",
+        "type",
+        "input",
+        "breakpoint",
+        "help",
+        "memoryview",
+        "exit",
+        "quit",
+        "object",
+        "super",
+        "classmethod",
+        "staticmethod",
+        "property",
+        "dir",
+    }
 )
 
 
@@ -69,14 +91,14 @@ class _Guarded(RestrictingNodeTransformer):
         return node
 
     def visit_For(self, node: ast.For) -> Any:
-        node = super().visit_For(node)
-        node.body.insert(0, self._tick(node))
-        return node
+        visited: Any = super().visit_For(node)
+        visited.body.insert(0, self._tick(visited))
+        return visited
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        node = super().visit_FunctionDef(node)
-        node.body.insert(0, self._tick(node))
-        return node
+        visited: Any = super().visit_FunctionDef(node)
+        visited.body.insert(0, self._tick(visited))
+        return visited
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         node = self.node_contents_visit(node)
@@ -132,8 +154,16 @@ class _Clock:
 
 
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    ops = {"+=": operator.iadd, "-=": operator.isub, "/=": operator.itruediv, "//=": operator.ifloordiv,
-           "%=": operator.imod, "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor}
+    ops = {
+        "+=": operator.iadd,
+        "-=": operator.isub,
+        "/=": operator.itruediv,
+        "//=": operator.ifloordiv,
+        "%=": operator.imod,
+        "|=": operator.ior,
+        "&=": operator.iand,
+        "^=": operator.ixor,
+    }
     if op not in ops:
         raise ExpressionError(f"operator {op} is not allowed")
     return ops[op](x, y)
@@ -141,13 +171,36 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
 
 _EXTRA_BUILTINS = {
     name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)  # type: ignore[index]
-    for name in ("dict", "list", "tuple", "set", "frozenset", "sum", "min", "max", "any", "all", "enumerate",
-                 "sorted", "reversed", "zip", "map", "filter", "iter", "next")
+    for name in (
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "enumerate",
+        "sorted",
+        "reversed",
+        "zip",
+        "map",
+        "filter",
+        "iter",
+        "next",
+    )
 }
 _BUILTINS = {**safe_builtins, **_EXTRA_BUILTINS}
 _BUILTINS.pop("__build_class__", None)
-_HELPERS = {"math": math, "datetime": datetime.datetime, "date": datetime.date, "timedelta": datetime.timedelta,
-            "Decimal": decimal.Decimal}
+_HELPERS = {
+    "math": math,
+    "datetime": datetime.datetime,
+    "date": datetime.date,
+    "timedelta": datetime.timedelta,
+    "Decimal": decimal.Decimal,
+}
 
 
 @lru_cache(maxsize=4096)

@@ -19,7 +19,9 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate", "priority", "formKey")
 TONGBAN_ATTRIBUTES = ("candidateRoles", "departmentScope", "slaWorkingDays", "escalation", "workingDays")
-ISO_TIMER = re.compile(r"^(R\d*/)?(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/P[0-9YMWDTHS.,]+)?$")
+ISO_TIMER = re.compile(
+    r"^(R\d*/)?(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/P[0-9YMWDTHS.,]+)?$"
+)
 
 
 def _split(value: str | None) -> list[str]:

@@ -81,7 +81,9 @@ class Workflow:
     @classmethod
     def load(cls, compiled: CompiledProcess, state: str, *, time_limit: float = 1.0) -> "Workflow":
         wf = load_state(
-            state, spec=compiled.spec, subprocess_specs=compiled.subprocess_specs,
+            state,
+            spec=compiled.spec,
+            subprocess_specs=compiled.subprocess_specs,
             script_engine=script_engine(time_limit),
         )
         return cls(compiled, wf)
@@ -102,10 +104,15 @@ class Workflow:
             raise _wrap(exc, getattr(exc, "task", None) or self._last) from exc
         except expressions.ExpressionError as exc:
             raise _wrap(exc, self._last) from exc
+        except RecursionError as exc:
+            raise EngineError(
+                "流程嵌套过深 / the workflow is nested too deeply", element_id=_element_id(self._last)
+            ) from exc
         for task in self.wf.get_tasks(state=TaskState.READY):
             if task.depth > MAX_TREE_DEPTH:
                 raise EngineError(
-                    f"流程循环次数过多 (任务树深度 {task.depth}) / too many loop iterations", element_id=_element_id(task)
+                    f"流程循环次数过多 (任务树深度 {task.depth}) / too many loop iterations",
+                    element_id=_element_id(task),
                 )
             if not task.task_spec.manual:
                 current = task
@@ -116,6 +123,11 @@ class Workflow:
 
     def _remember(self, task: Any) -> None:
         self._last = task
+        # Past ~1000 levels SpiffWorkflow ends or stalls a loop silently; fail loudly well before.
+        if task.depth > MAX_TREE_DEPTH:
+            raise EngineError(
+                f"流程循环次数过多 (任务树深度 {task.depth}) / too many loop iterations", element_id=_element_id(task)
+            )
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -173,8 +185,9 @@ class Workflow:
         for task in list(self.wf.event_manager.tasks.values()):
             definition = task.task_spec.event_definition
             if isinstance(definition, MessageEventDefinition) and definition.name == name:
-                event = BpmnEvent(SpiffMessageEventDefinition(name), payload=payload,
-                                  correlations=dict(self.wf.correlations))
+                event = BpmnEvent(
+                    SpiffMessageEventDefinition(name), payload=payload, correlations=dict(self.wf.correlations)
+                )
                 self.wf.catch(event)
                 caught += 1
                 break
@@ -207,10 +220,17 @@ class Workflow:
                 continue
             spec = task.task_spec
             people = dict((getattr(spec, "extensions", None) or {}).get("tongban", {}))
-            views.append(HumanTaskView(
-                task_id=str(task.id), element_id=_element_id(task), name=spec.bpmn_name or spec.bpmn_id,
-                lane=spec.lane or "", documentation=spec.documentation or "", people=people, data=task.data,
-            ))
+            views.append(
+                HumanTaskView(
+                    task_id=str(task.id),
+                    element_id=_element_id(task),
+                    name=spec.bpmn_name or spec.bpmn_id,
+                    lane=spec.lane or "",
+                    documentation=spec.documentation or "",
+                    people=people,
+                    data=task.data,
+                )
+            )
         return views
 
     def timers(self) -> list[TimerView]:
@@ -242,8 +262,11 @@ class Workflow:
     def jobs(self) -> list[JobView]:
         return [
             JobView(
-                task_id=str(task.id), element_id=_element_id(task), operator=task.task_spec.operation_name,
-                params=task.internal_data.get("tongban_params", {}), result_variable=task.task_spec.result_variable,
+                task_id=str(task.id),
+                element_id=_element_id(task),
+                operator=task.task_spec.operation_name,
+                params=task.internal_data.get("tongban_params", {}),
+                result_variable=task.task_spec.result_variable,
             )
             for task in self.wf.get_tasks(state=TaskState.STARTED)
             if isinstance(task.task_spec, AsyncServiceTask)

@@ -58,5 +58,10 @@ class Problem:
     severity: str = "error"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"message": self.message, "element_id": self.element_id, "file": self.file_name,
-                "line": self.line, "severity": self.severity}
+        return {
+            "message": self.message,
+            "element_id": self.element_id,
+            "file": self.file_name,
+            "line": self.line,
+            "severity": self.severity,
+        }

@@ -125,7 +125,11 @@ def content_hash(bpmn_xml: str, files: dict[str, str]) -> str:
 
 
 def definition_deploy(
-    *, bpmn_xml: str, extra_files: dict[str, str] | None = None, file_name: str = "", actor: Any = None,
+    *,
+    bpmn_xml: str,
+    extra_files: dict[str, str] | None = None,
+    file_name: str = "",
+    actor: Any = None,
     note: str = "",
 ) -> DeployResult:
     """Validate fully; store a new version only when the content changed. Nothing is stored on failure."""
@@ -142,14 +146,25 @@ def definition_deploy(
         if latest is not None and latest.content_hash == digest:
             return DeployResult(latest, False, result.warnings)
         definition = ProcessDefinition.objects.create(
-            key=result.process_key, version=(latest.version + 1 if latest else 1), name=result.name,
-            bpmn_xml=bpmn_xml, extra_files=files, content_hash=digest, note=note,
+            key=result.process_key,
+            version=(latest.version + 1 if latest else 1),
+            name=result.name,
+            bpmn_xml=bpmn_xml,
+            extra_files=files,
+            content_hash=digest,
+            note=note,
             deployed_by_id=getattr(actor, "user_id", None),
         )
         audit_append(
-            "definition_deployed", actor=getattr(actor, "username", "system"),
-            payload={"process_key": definition.key, "version": definition.version, "hash": digest,
-                     "file": file_name, "note": note},
+            "definition_deployed",
+            actor=getattr(actor, "username", "system"),
+            payload={
+                "process_key": definition.key,
+                "version": definition.version,
+                "hash": digest,
+                "file": file_name,
+                "note": note,
+            },
         )
     return DeployResult(definition, True, result.warnings)
 
@@ -176,4 +191,3 @@ def definition_latest(key: str) -> ProcessDefinition:
     if definition is None:
         raise NotFound(f"流程 '{key}' 尚未部署 / process '{key}' is not deployed")
     return definition
-

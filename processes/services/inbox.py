@@ -27,8 +27,9 @@ def _open_task(step_or_none: Step | None, task_id: int) -> HumanTask:
 
 def _ensure_open(task: HumanTask) -> None:
     if task.status != TaskStatus.OPEN:
-        raise Conflict(f"任务已{task.get_status_display()} / task is already {task.status}",
-                       detail={"status": task.status})
+        raise Conflict(
+            f"任务已{task.get_status_display()} / task is already {task.status}", detail={"status": task.status}
+        )
 
 
 def _ensure_can_act(actor: Actor, task: HumanTask) -> None:
@@ -110,11 +111,25 @@ def human_task_complete(*, task_id: int, actor: Actor, data: dict[str, Any] | No
         locked.submitted_data, locked.draft = data, {}
         if locked.assignee_id is None:
             locked.assignee_id, locked.claimed_at = actor.user_id, now
-        locked.save(update_fields=["status", "completed_at", "completed_by", "submitted_data", "draft",
-                                   "assignee", "claimed_at"])
+        locked.save(
+            update_fields=[
+                "status",
+                "completed_at",
+                "completed_by",
+                "submitted_data",
+                "draft",
+                "assignee",
+                "claimed_at",
+            ]
+        )
         step.workflow.complete_human_task(str(locked.spiff_task_id), data)
-        step.audit.add("task_completed", actor=actor.username, instance=step.instance, task=locked,
-                       payload={"element_id": locked.element_id, "data": data})
+        step.audit.add(
+            "task_completed",
+            actor=actor.username,
+            instance=step.instance,
+            task=locked,
+            payload={"element_id": locked.element_id, "data": data},
+        )
         return locked
 
     return apply(task.instance_id, actor, command)
@@ -127,16 +142,22 @@ def human_task_delegate(*, task_id: int, actor: Actor, to_username: str, note: s
     _ensure_can_act(actor, task)
     target_id = directory().user_id_for_username(to_username)
     if target_id is None:
-        raise ValidationFailed(f"用户 '{to_username}' 不存在 / no active user '{to_username}'",
-                               detail={"to": ["unknown user"]})
+        raise ValidationFailed(
+            f"用户 '{to_username}' 不存在 / no active user '{to_username}'", detail={"to": ["unknown user"]}
+        )
     with transaction.atomic():
         changed = HumanTask.objects.filter(pk=task_id, status=TaskStatus.OPEN, assignee_id=task.assignee_id).update(
             assignee_id=target_id, claimed_at=timezone.now()
         )
         if not changed:
             raise Conflict("任务已被他人处理 / the task changed meanwhile")
-        audit_append("task_delegated", actor=actor.username, instance=task.instance, task=task,
-                     payload={"from_user_id": task.assignee_id, "to": to_username, "note": note})
+        audit_append(
+            "task_delegated",
+            actor=actor.username,
+            instance=task.instance,
+            task=task,
+            payload={"from_user_id": task.assignee_id, "to": to_username, "note": note},
+        )
         task.assignee_id = target_id
     return task
 
@@ -149,7 +170,9 @@ def human_task_return(*, task_id: int, actor: Actor, opinion: str) -> HumanTask:
     _ensure_open(task)
     _ensure_can_act(actor, task)
     previous = (
-        HumanTask.objects.filter(instance_id=task.instance_id, status=TaskStatus.COMPLETED, completed_at__lte=task.created_at)
+        HumanTask.objects.filter(
+            instance_id=task.instance_id, status=TaskStatus.COMPLETED, completed_at__lte=task.created_at
+        )
         .order_by("-completed_at", "-id")
         .first()
     )
@@ -163,12 +186,19 @@ def human_task_return(*, task_id: int, actor: Actor, opinion: str) -> HumanTask:
         locked.opinion = opinion
         locked.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
         step.return_routing = {
-            "spiff_task_id": str(previous.spiff_task_id), "assignee_id": previous.completed_by_id,
-            "returned_from_id": locked.pk, "opinion": opinion,
+            "spiff_task_id": str(previous.spiff_task_id),
+            "assignee_id": previous.completed_by_id,
+            "returned_from_id": locked.pk,
+            "opinion": opinion,
         }
         step.workflow.return_to(str(previous.spiff_task_id))
-        step.audit.add("task_returned", actor=actor.username, instance=step.instance, task=locked,
-                       payload={"to_element_id": previous.element_id, "opinion": opinion})
+        step.audit.add(
+            "task_returned",
+            actor=actor.username,
+            instance=step.instance,
+            task=locked,
+            payload={"to_element_id": previous.element_id, "opinion": opinion},
+        )
         return locked
 
     return apply(task.instance_id, actor, command)

@@ -15,8 +15,13 @@ from .runner import Step, apply, save, time_limit
 
 
 def instance_start(
-    *, process_key: str, actor: Actor, business_key: str = "", data: dict[str, Any] | None = None,
-    subject: models.Model | None = None, department_id: int | None = None,
+    *,
+    process_key: str,
+    actor: Actor,
+    business_key: str = "",
+    data: dict[str, Any] | None = None,
+    subject: models.Model | None = None,
+    department_id: int | None = None,
 ) -> ProcessInstance:
     """Start the latest version of `process_key`; the instance stays pinned to that version."""
     if data is not None and not isinstance(data, dict):
@@ -25,7 +30,9 @@ def instance_start(
     compiled = compiled_for(definition)
     with transaction.atomic():
         instance = ProcessInstance.objects.create(
-            definition=definition, business_key=business_key, department_id=department_id,
+            definition=definition,
+            business_key=business_key,
+            department_id=department_id,
             started_by_id=actor.user_id,
             subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
             subject_id=str(subject.pk) if subject is not None else "",
@@ -34,11 +41,17 @@ def instance_start(
         try:
             workflow = Workflow.start(compiled, step_data, time_limit=time_limit())
         except EngineError as exc:
-            raise EngineFailure(f"流程无法启动 / the process cannot start at {exc.element_id}: {exc}",
-                                detail={"element_id": exc.element_id}) from exc
+            raise EngineFailure(
+                f"流程无法启动 / the process cannot start at {exc.element_id}: {exc}",
+                detail={"element_id": exc.element_id},
+            ) from exc
         step = Step(instance=instance, workflow=workflow, actor=actor)
-        step.audit.add("instance_started", actor=actor.username, instance=instance,
-                       payload={"version": definition.version, "business_key": business_key, "data": data or {}})
+        step.audit.add(
+            "instance_started",
+            actor=actor.username,
+            instance=instance,
+            payload={"version": definition.version, "business_key": business_key, "data": data or {}},
+        )
         save(step)
     return instance
 
@@ -72,15 +85,17 @@ def _set_status(instance_id: int, actor: Actor, *, frm: str, to: str, action: st
 
 def instance_suspend(*, instance_id: int, actor: Actor) -> ProcessInstance:
     """A suspended instance accepts no task completion, timer or job result until it is resumed."""
-    return _set_status(instance_id, actor, frm=InstanceStatus.RUNNING, to=InstanceStatus.SUSPENDED,
-                       action="instance_suspended")
+    return _set_status(
+        instance_id, actor, frm=InstanceStatus.RUNNING, to=InstanceStatus.SUSPENDED, action="instance_suspended"
+    )
 
 
 def instance_resume(*, instance_id: int, actor: Actor) -> ProcessInstance:
     from .. import tasks
 
-    instance = _set_status(instance_id, actor, frm=InstanceStatus.SUSPENDED, to=InstanceStatus.RUNNING,
-                           action="instance_resumed")
+    instance = _set_status(
+        instance_id, actor, frm=InstanceStatus.SUSPENDED, to=InstanceStatus.RUNNING, action="instance_resumed"
+    )
     # Jobs that finished or came due while suspended were parked; run them now.
     for job_id in ServiceJob.objects.filter(instance=instance, status=JobStatus.QUEUED).values_list("pk", flat=True):
         tasks.enqueue_job(job_id)
@@ -95,8 +110,9 @@ def instance_fire_timers(*, instance_id: int, actor: Actor) -> ProcessInstance:
         step.workflow.fire_timers()
         fired = before - {t.task_id for t in step.workflow.timers()}
         if fired:
-            step.audit.add("timer_fired", actor=actor.username, instance=step.instance,
-                           payload={"timers": sorted(fired)})
+            step.audit.add(
+                "timer_fired", actor=actor.username, instance=step.instance, payload={"timers": sorted(fired)}
+            )
         return step.instance
 
     return apply(instance_id, actor, command)
@@ -110,7 +126,11 @@ def _matches(subscription: MessageSubscription, correlation: dict[str, Any]) -> 
 
 
 def message_correlate(
-    *, name: str, actor: Actor, correlation: dict[str, Any] | None = None, payload: Any = None,
+    *,
+    name: str,
+    actor: Actor,
+    correlation: dict[str, Any] | None = None,
+    payload: Any = None,
     source_instance_id: int | None = None,
 ) -> list[int]:
     """Deliver a message to every running instance waiting for it whose correlation values match.
@@ -122,14 +142,20 @@ def message_correlate(
     targets = sorted({s.instance_id for s in subscriptions.select_related("instance") if _matches(s, correlation)})
     targets = [t for t in targets if t != source_instance_id]
     if not targets:
-        raise MessageNotCorrelated(f"没有流程实例在等待消息 '{name}' / no instance waits for message '{name}'",
-                                   detail={"name": name, "correlation": correlation})
+        raise MessageNotCorrelated(
+            f"没有流程实例在等待消息 '{name}' / no instance waits for message '{name}'",
+            detail={"name": name, "correlation": correlation},
+        )
 
     def command(step: Step) -> int:
         caught = step.workflow.deliver_message(name, payload if payload is not None else {})
         if caught:
-            step.audit.add("message_received", actor=actor.username, instance=step.instance,
-                           payload={"name": name, "correlation": correlation, "payload": payload})
+            step.audit.add(
+                "message_received",
+                actor=actor.username,
+                instance=step.instance,
+                payload={"name": name, "correlation": correlation, "payload": payload},
+            )
         return caught
 
     return [target for target in targets if apply(target, actor, command)]
@@ -137,4 +163,3 @@ def message_correlate(
 
 def instance_task_rows(instance: ProcessInstance) -> models.QuerySet[HumanTask]:
     return instance.human_tasks.order_by("created_at", "id")
-

@@ -49,9 +49,14 @@ def job_execute(*, job_id: int) -> str:
     job = _claim(job_id)
     if job is None:
         return "skipped"
-    call = ServiceCall(operator=job.operator, params=job.params, instance_id=job.instance_id,
-                       task_id=str(job.spiff_task_id), idempotency_key=job.idempotency_key,
-                       business_key=job.instance.business_key)
+    call = ServiceCall(
+        operator=job.operator,
+        params=job.params,
+        instance_id=job.instance_id,
+        task_id=str(job.spiff_task_id),
+        idempotency_key=job.idempotency_key,
+        business_key=job.instance.business_key,
+    )
     try:
         result = get_handler(job.operator).func(call)
     except TransientHandlerError as exc:
@@ -62,8 +67,9 @@ def job_execute(*, job_id: int) -> str:
         return _failed(job, code="", message=f"no handler registered for '{job.operator}'", routable=False)
     except Exception as exc:  # a bug in a handler: keep the trace for the operator, never lose the job
         log.exception("handler %s crashed on job %s", job.operator, job.pk)
-        return _failed(job, code="", message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
-                       routable=False)
+        return _failed(
+            job, code="", message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}", routable=False
+        )
     return _succeeded(job, result if isinstance(result, dict) else {"value": result})
 
 
@@ -80,9 +86,12 @@ def _succeeded(job: ServiceJob, result: dict[str, Any]) -> str:
             locked.status = JobStatus.DONE
         locked.result = result
         locked.save(update_fields=["status", "result", "updated_at"])
-        step.audit.add("job_done" if locked.status == JobStatus.DONE else "job_cancelled", actor=SYSTEM.username,
-                       instance=step.instance, payload={"job_id": job.pk, "operator": job.operator,
-                                                        "attempts": locked.attempts})
+        step.audit.add(
+            "job_done" if locked.status == JobStatus.DONE else "job_cancelled",
+            actor=SYSTEM.username,
+            instance=step.instance,
+            payload={"job_id": job.pk, "operator": job.operator, "attempts": locked.attempts},
+        )
         return locked.status
 
     return _apply_or_park(job, command)
@@ -120,16 +129,24 @@ def _failed(job: ServiceJob, *, code: str, message: str, routable: bool = True) 
             routed = True
         locked.status, locked.error = JobStatus.FAILED, message
         locked.save(update_fields=["status", "error", "updated_at"])
-        step.audit.add("job_failed", actor=SYSTEM.username, instance=step.instance,
-                       payload={"job_id": job.pk, "operator": job.operator, "code": code, "message": message[:2000],
-                                "routed_to_boundary": routed})
+        step.audit.add(
+            "job_failed",
+            actor=SYSTEM.username,
+            instance=step.instance,
+            payload={
+                "job_id": job.pk,
+                "operator": job.operator,
+                "code": code,
+                "message": message[:2000],
+                "routed_to_boundary": routed,
+            },
+        )
         # Not routed: the task stays STARTED; an operator retries or skips it from the incident.
         return "routed" if routed else "incident"
 
     outcome = _apply_or_park(job, command)
     if outcome == "incident":
-        incident_record(instance_id=job.instance_id, element_id=job.element_id, message=message, actor=SYSTEM,
-                        job=job)
+        incident_record(instance_id=job.instance_id, element_id=job.element_id, message=message, actor=SYSTEM, job=job)
     return outcome
 
 
@@ -194,8 +211,11 @@ def jobs_sweep() -> list[int]:
     stuck_before = timezone.now() - timedelta(seconds=int(settings.TONGBAN["JOB_STUCK_SECONDS"]))
     now = timezone.now()
     due_retries = ServiceJob.objects.filter(status=JobStatus.RETRYING, next_attempt_at__lte=now - timedelta(minutes=1))
-    stuck = ServiceJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING], updated_at__lte=stuck_before,
-                                      instance__status=InstanceStatus.RUNNING)
+    stuck = ServiceJob.objects.filter(
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+        updated_at__lte=stuck_before,
+        instance__status=InstanceStatus.RUNNING,
+    )
     job_ids = sorted(set(stuck.values_list("pk", flat=True)) | set(due_retries.values_list("pk", flat=True)))
     if job_ids:
         ServiceJob.objects.filter(pk__in=job_ids).update(enqueued_at=now, updated_at=now)
@@ -209,6 +229,7 @@ def timers_due(now: Any = None, limit: int = 500) -> list[int]:
     now = now or timezone.now()
     rows = (
         TimerSchedule.objects.filter(due_at__lte=now, instance__status=InstanceStatus.RUNNING)
-        .order_by("due_at").values_list("instance_id", flat=True)[:limit]
+        .order_by("due_at")
+        .values_list("instance_id", flat=True)[:limit]
     )
     return list(dict.fromkeys(rows))

@@ -8,6 +8,7 @@ enqueue jobs after commit.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -68,10 +69,10 @@ def _after_commit(step: Step) -> None:
     from .. import tasks
 
     for job_id in step.new_job_ids:
-        transaction.on_commit(lambda job_id=job_id: tasks.enqueue_job(job_id))
+        transaction.on_commit(partial(tasks.enqueue_job, job_id))
     for message in step.thrown:
         transaction.on_commit(
-            lambda m=message, i=step.instance.pk: tasks.enqueue_message(m.name, m.correlation, m.payload, i)
+            partial(tasks.enqueue_message, message.name, message.correlation, message.payload, step.instance.pk)
         )
 
 
@@ -93,8 +94,10 @@ def apply(instance_id: int, actor: Actor, command: Callable[[Step], T], *, allow
             return outcome
     except EngineError as exc:
         incident_record(instance_id=instance_id, element_id=exc.element_id, message=str(exc), actor=actor)
-        raise EngineFailure(f"流程无法推进 / the process cannot advance at {exc.element_id}: {exc}",
-                            detail={"element_id": exc.element_id}) from exc
+        raise EngineFailure(
+            f"流程无法推进 / the process cannot advance at {exc.element_id}: {exc}",
+            detail={"element_id": exc.element_id},
+        ) from exc
 
 
 def _lock(instance_id: int) -> ProcessInstance:
@@ -108,7 +111,11 @@ def incident_record(*, instance_id: int, element_id: str, message: str, actor: A
     with transaction.atomic():
         incident = Incident.objects.create(instance_id=instance_id, element_id=element_id, message=message, job=job)
         instance = ProcessInstance.objects.select_related("definition").get(pk=instance_id)
-        audit_append("incident_opened", actor=actor.username, instance=instance,
-                     payload={"incident_id": incident.pk, "element_id": element_id, "message": message})
+        audit_append(
+            "incident_opened",
+            actor=actor.username,
+            instance=instance,
+            payload={"incident_id": incident.pk, "element_id": element_id, "message": message},
+        )
     log.warning("incident %s on instance %s at %s: %s", incident.pk, instance_id, element_id, message)
     return incident

@@ -66,11 +66,20 @@ def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[Hum
         assignee_id = directory().user_id_for_username(str(username)) if username else None
     roles = list(people.get("candidate_roles") or []) or ([view.lane] if view.lane else [])
     row = HumanTask(
-        instance=instance, spiff_task_id=UUID(view.task_id), element_id=view.element_id, name=view.name,
-        documentation=view.documentation, lane=view.lane, process_key=instance.definition.key,
-        department_id=department_id, candidate_roles=roles, candidate_users=list(people.get("candidate_users") or []),
-        assignee_id=assignee_id, priority=_priority(people.get("priority", ""), data),
-        form_key=people.get("form_key", ""), due_at=_due(people.get("due_date", ""), data, now),
+        instance=instance,
+        spiff_task_id=UUID(view.task_id),
+        element_id=view.element_id,
+        name=view.name,
+        documentation=view.documentation,
+        lane=view.lane,
+        process_key=instance.definition.key,
+        department_id=department_id,
+        candidate_roles=roles,
+        candidate_users=list(people.get("candidate_users") or []),
+        assignee_id=assignee_id,
+        priority=_priority(people.get("priority", ""), data),
+        form_key=people.get("form_key", ""),
+        due_at=_due(people.get("due_date", ""), data, now),
         claimed_at=now if assignee_id else None,
     )
     candidates = [TaskCandidate(task=row, role_code=r) for r in roles]
@@ -85,8 +94,13 @@ def sync_human_tasks(step: "Step") -> None:
     gone = [row for key, row in open_rows.items() if key not in ready]
     for row in gone:
         row.status, row.completed_at = TaskStatus.CANCELLED, now
-        step.audit.add("task_cancelled", actor=step.actor.username, instance=step.instance, task=row,
-                       payload={"element_id": row.element_id})
+        step.audit.add(
+            "task_cancelled",
+            actor=step.actor.username,
+            instance=step.instance,
+            task=row,
+            payload={"element_id": row.element_id},
+        )
     if gone:
         HumanTask.objects.bulk_update(gone, ["status", "completed_at"])
     new_rows, candidates = [], []
@@ -104,9 +118,19 @@ def sync_human_tasks(step: "Step") -> None:
         cand.task_id = cand.task.pk
     TaskCandidate.objects.bulk_create(candidates)
     for row in new_rows:
-        step.audit.add("task_created", actor=step.actor.username, instance=step.instance, task=row,
-                       payload={"element_id": row.element_id, "name": row.name, "roles": row.candidate_roles,
-                                "assignee_id": row.assignee_id, "due_at": row.due_at.isoformat() if row.due_at else None})
+        step.audit.add(
+            "task_created",
+            actor=step.actor.username,
+            instance=step.instance,
+            task=row,
+            payload={
+                "element_id": row.element_id,
+                "name": row.name,
+                "roles": row.candidate_roles,
+                "assignee_id": row.assignee_id,
+                "due_at": row.due_at.isoformat() if row.due_at else None,
+            },
+        )
 
 
 def _apply_return_routing(step: "Step", rows: list[HumanTask]) -> None:
@@ -131,7 +155,8 @@ def sync_timers(step: "Step") -> None:
         TimerSchedule.objects.filter(pk__in=stale).delete()
     fresh = [
         TimerSchedule(instance=step.instance, spiff_task_id=key, element_id=views[key].element_id, due_at=due)
-        for key, due in wanted if (key, due) not in existing
+        for key, due in wanted
+        if (key, due) not in existing
     ]
     if fresh:
         TimerSchedule.objects.bulk_create(fresh)
@@ -140,12 +165,17 @@ def sync_timers(step: "Step") -> None:
 def sync_subscriptions(step: "Step") -> None:
     views = step.workflow.subscriptions()
     wanted = {(v.name, _key(v.correlation)) for v in views}
-    existing = {(row.name, _key(row.correlation)): row for row in MessageSubscription.objects.filter(instance=step.instance)}
+    existing = {
+        (row.name, _key(row.correlation)): row for row in MessageSubscription.objects.filter(instance=step.instance)
+    }
     stale = [row.pk for key, row in existing.items() if key not in wanted]
     if stale:
         MessageSubscription.objects.filter(pk__in=stale).delete()
-    fresh = [MessageSubscription(instance=step.instance, name=v.name, correlation=v.correlation)
-             for v in views if (v.name, _key(v.correlation)) not in existing]
+    fresh = [
+        MessageSubscription(instance=step.instance, name=v.name, correlation=v.correlation)
+        for v in views
+        if (v.name, _key(v.correlation)) not in existing
+    ]
     if fresh:
         MessageSubscription.objects.bulk_create(fresh)
 
@@ -160,9 +190,10 @@ def sync_jobs(step: "Step") -> None:
     views = step.workflow.jobs()
     if not views:
         return
-    active = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING
+    # A failed job keeps its task STARTED until an operator retries or skips its incident.
+    pending = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING, JobStatus.FAILED
     known = set(
-        ServiceJob.objects.filter(instance=step.instance, status__in=active).values_list("spiff_task_id", flat=True)
+        ServiceJob.objects.filter(instance=step.instance, status__in=pending).values_list("spiff_task_id", flat=True)
     )
     for view in views:
         if UUID(view.task_id) in known:
@@ -170,13 +201,22 @@ def sync_jobs(step: "Step") -> None:
         key = f"{step.instance.pk}:{view.task_id}"
         runs = ServiceJob.objects.filter(idempotency_key__startswith=key).count()
         job = ServiceJob.objects.create(
-            instance=step.instance, spiff_task_id=UUID(view.task_id), element_id=view.element_id,
-            operator=view.operator, params=view.params, result_variable=view.result_variable,
-            idempotency_key=key if runs == 0 else f"{key}:{runs + 1}", enqueued_at=timezone.now(),
+            instance=step.instance,
+            spiff_task_id=UUID(view.task_id),
+            element_id=view.element_id,
+            operator=view.operator,
+            params=view.params,
+            result_variable=view.result_variable,
+            idempotency_key=key if runs == 0 else f"{key}:{runs + 1}",
+            enqueued_at=timezone.now(),
         )
         step.new_job_ids.append(job.pk)
-        step.audit.add("job_queued", actor=step.actor.username, instance=step.instance,
-                       payload={"job_id": job.pk, "operator": job.operator, "element_id": job.element_id})
+        step.audit.add(
+            "job_queued",
+            actor=step.actor.username,
+            instance=step.instance,
+            payload={"job_id": job.pk, "operator": job.operator, "element_id": job.element_id},
+        )
 
 
 def sync_read_models(step: "Step") -> None:
@@ -184,4 +224,3 @@ def sync_read_models(step: "Step") -> None:
     sync_timers(step)
     sync_subscriptions(step)
     sync_jobs(step)
-

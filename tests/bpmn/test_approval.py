@@ -26,8 +26,13 @@ def setup():  # type: ignore[no-untyped-def]
 def test_approved_request_records_decision_and_completes(setup) -> None:  # type: ignore[no-untyped-def]
     """A reviewer sees the task in the group inbox, completes it, the service job writes one row."""
     dept, clerk, outsider, applicant = setup
-    instance = instance_start(process_key="approval", actor=f.actor(applicant), business_key="REQ-1",
-                              data={"title": "申请"}, department_id=dept.pk)
+    instance = instance_start(
+        process_key="approval",
+        actor=f.actor(applicant),
+        business_key="REQ-1",
+        data={"title": "申请"},
+        department_id=dept.pk,
+    )
     assert list(inbox_for_actor(f.actor(outsider))) == []
     [task] = inbox_for_actor(f.actor(clerk), scope="group")
     assert task.name == "审核" and task.form_key == "review" and task.priority == 60

@@ -24,8 +24,9 @@ class Command(BaseCommand):
             if not path.exists():
                 raise CommandError(f"{path}: no such file")
             try:
-                result = definition_deploy(bpmn_xml=bpmn_xml, extra_files=extra, file_name=path.name, actor=SYSTEM,
-                                           note=note)
+                result = definition_deploy(
+                    bpmn_xml=bpmn_xml, extra_files=extra, file_name=path.name, actor=SYSTEM, note=note
+                )
             except DefinitionInvalid as exc:
                 failed += 1
                 for problem in exc.problems:

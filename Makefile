@@ -3,9 +3,10 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
+PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= settings.dev
 
-.PHONY: setup run test lint bench deploy-demo clean
+.PHONY: setup run test lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,7 +25,7 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py deploy_bpmn
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

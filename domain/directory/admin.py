@@ -11,10 +11,12 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region_code", "parent"]
+    # Ordered by path, so the list reads as the tree; the path is computed from the parents on save.
+    list_display = ["code", "name", "region_code", "parent", "path"]
     search_fields = ["code", "name", "region_code"]
     list_filter = ["region_code"]
     autocomplete_fields = ["parent"]
+    readonly_fields = ["path"]
     inlines = [MembershipInline]
 
 

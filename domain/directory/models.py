@@ -26,8 +26,17 @@ class Department(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         parent_path = self.parent.path if self.parent_id and self.parent else "/"
+        old_path = self.path
         self.path = f"{parent_path}{self.code}/"
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if old_path not in ("/", self.path):
+            # Moved or recoded: re-root every descendant's path in one statement.
+            from django.db.models import Value
+            from django.db.models.functions import Concat, Substr
+
+            Department.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(Value(self.path), Substr("path", len(old_path) + 1))
+            )
 
 
 class Role(models.Model):

@@ -15,7 +15,9 @@ class DirectoryPort:
             return Actor(user_id=None, username="anonymous")
         pairs = Membership.objects.filter(user_id=user.pk).values_list("department_id", "role__code")
         return Actor(
-            user_id=user.pk, username=user.get_username(), memberships=frozenset(pairs),
+            user_id=user.pk,
+            username=user.get_username(),
+            memberships=frozenset(pairs),
             is_superuser=bool(user.is_superuser),
         )
 

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "domain.directory",
     "domain.approvals",
     "processes",
@@ -96,6 +97,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "webui.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tongban 通办 API",
@@ -103,6 +105,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from the installed sidecar package: nothing is loaded from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a `status` field; name their enums after the model, not a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "InstanceStatusEnum": "processes.models.InstanceStatus",
+        "TaskStatusEnum": "processes.models.TaskStatus",
+        "JobStatusEnum": "processes.models.JobStatus",
+        "IncidentStatusEnum": "processes.models.Incident.Status",
+    },
 }
 
 # Celery: no broker configured means the embedded default (tasks run eagerly, in process).
@@ -137,5 +150,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # SpiffWorkflow logs every task state change at INFO: far too much, and slow.
-    "loggers": {"spiff": {"level": "WARNING"}},
+    "loggers": {
+        "spiff": {"level": "WARNING"},
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..audit_selectors import audit_events_walk
 from ..models import AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -49,20 +50,28 @@ class AuditBuffer:
     events: list[AuditEvent] = field(default_factory=list)
 
     def add(
-        self, action: str, *, actor: str = "", instance: Any = None, task: Any = None,
-        payload: dict[str, Any] | None = None, at: datetime | None = None,
+        self,
+        action: str,
+        *,
+        actor: str = "",
+        instance: Any = None,
+        task: Any = None,
+        payload: dict[str, Any] | None = None,
+        at: datetime | None = None,
     ) -> None:
-        self.events.append(AuditEvent(
-            at=at or timezone.now(),
-            actor=actor,
-            action=action,
-            instance_id=getattr(instance, "pk", None),
-            task_id=getattr(task, "pk", None),
-            process_key=instance.definition.key if instance is not None else payload_key(payload),
-            department_id=getattr(instance, "department_id", None),
-            # Round-trip through JSON so the hashed value equals what the database gives back.
-            payload=json.loads(canonical_json(payload or {})),
-        ))
+        self.events.append(
+            AuditEvent(
+                at=at or timezone.now(),
+                actor=actor,
+                action=action,
+                instance_id=getattr(instance, "pk", None),
+                task_id=getattr(task, "pk", None),
+                process_key=instance.definition.key if instance is not None else payload_key(payload),
+                department_id=getattr(instance, "department_id", None),
+                # Round-trip through JSON so the hashed value equals what the database gives back.
+                payload=json.loads(canonical_json(payload or {})),
+            )
+        )
 
     def flush(self) -> list[AuditEvent]:
         if not self.events:
@@ -95,3 +104,38 @@ def audit_append(
     buffer = AuditBuffer()
     buffer.add(action, actor=actor, instance=instance, task=task, payload=payload)
     return buffer.flush()[0]
+
+
+BROKEN_LINK = (
+    "前一哈希与上一事件不符（事件被删除或调换顺序）/ "
+    "prev_hash does not match previous event (event deleted or reordered)"
+)
+BROKEN_CONTENT = "哈希不符，事件内容被修改 / hash mismatch: content changed"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """`checked` counts the events examined, the broken one included."""
+
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    reason: str = ""
+
+
+def audit_verify(*, batch_size: int = 5000) -> VerifyResult:
+    """Walk the whole chain in id order and report the first event whose link or content does not hold.
+
+    Memory stays constant: only the previous hash is kept between batches. A deleted event shows up at
+    the event after it (its prev_hash points at a hash that is gone); an edited one at itself.
+    """
+    prev = GENESIS_HASH
+    checked = 0
+    for event in audit_events_walk(AuditEvent.objects.all(), batch_size=batch_size):
+        checked += 1
+        if event.prev_hash != prev:
+            return VerifyResult(ok=False, checked=checked, first_broken_id=event.pk, reason=BROKEN_LINK)
+        if event.hash != event_hash(prev, event):
+            return VerifyResult(ok=False, checked=checked, first_broken_id=event.pk, reason=BROKEN_CONTENT)
+        prev = event.hash
+    return VerifyResult(ok=True, checked=checked)

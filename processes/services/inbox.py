@@ -40,6 +40,8 @@ def _ensure_can_act(actor: Actor, task: HumanTask) -> None:
 def human_task_claim(*, task_id: int, actor: Actor) -> HumanTask:
     task = _open_task(None, task_id)
     _ensure_open(task)
+    if task.assignee_id not in (None, actor.user_id):
+        raise Conflict("任务已被他人签收 / the task was claimed by someone else")
     _ensure_can_act(actor, task)
     if task.assignee_id == actor.user_id:
         return task
@@ -208,6 +210,8 @@ def human_task_comment(*, task_id: int, actor: Actor, text: str) -> TaskComment:
     if not text.strip():
         raise ValidationFailed("评论不能为空 / a comment cannot be empty", detail={"text": ["required"]})
     task = _open_task(None, task_id)
+    if not (task_can_act(actor, task) or task.completed_by_id == actor.user_id or actor.is_superuser):
+        raise PermissionDenied("无权评论此任务 / you may not comment on this task")
     with transaction.atomic():
         comment = TaskComment.objects.create(task=task, author_id=actor.user_id, text=text)
         audit_append("task_commented", actor=actor.username, instance=task.instance, task=task, payload={"text": text})

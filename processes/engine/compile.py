@@ -1,9 +1,12 @@
 """Turn BPMN (+ DMN) text into a runnable spec, and check everything a deploy must refuse."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from . import expressions
 from .parser import BPMN_NS, CAMUNDA_NS, SPIFF_NS, TONGBAN_NS, TongbanParser, parse_xml, read_people_attributes
@@ -22,7 +25,9 @@ class CompiledProcess:
     name: str
     spec: Any
     subprocess_specs: dict[str, Any]
-    documentation: dict[str, str] = field(default_factory=dict)
+    # Whether any element can wait on a timer or a message: if not, those read models need no sync.
+    has_timers: bool = True
+    has_messages: bool = True
 
 
 def _problem_from(exc: ValidationException, file_name: str) -> Problem:
@@ -66,7 +71,27 @@ def compile_process(
         raise
     except Exception as exc:  # the parser raises plain errors on some broken diagrams
         raise DefinitionInvalid([Problem(f"无法解析 / cannot parse: {exc}", file_name=file_name)]) from exc
-    return CompiledProcess(process_id=process_id, name=name, spec=spec, subprocess_specs=subprocess_specs)
+    kinds = _event_kinds([spec, *subprocess_specs.values()])
+    return CompiledProcess(
+        process_id=process_id,
+        name=name,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        has_timers="timer" in kinds,
+        has_messages="message" in kinds,
+    )
+
+
+def _event_kinds(specs: list[Any]) -> set[str]:
+    kinds = set()
+    for process_spec in specs:
+        for task_spec in process_spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(definition, (TimerEventDefinition, MultipleEventDefinition)):
+                kinds.add("timer")
+            if isinstance(definition, (MessageEventDefinition, MultipleEventDefinition)):
+                kinds.add("message")
+    return kinds
 
 
 @dataclass

@@ -84,8 +84,15 @@ def payload_key(payload: dict[str, Any] | None) -> str:
     return str((payload or {}).get("process_key", ""))
 
 
-@transaction.atomic
 def audit_append_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    if connection.in_atomic_block:
+        # Inside the command's transaction already: no savepoint needed, the lock lasts to its commit.
+        return _append_locked(events)
+    with transaction.atomic():
+        return _append_locked(events)
+
+
+def _append_locked(events: list[AuditEvent]) -> list[AuditEvent]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])

@@ -192,14 +192,17 @@ def sync_jobs(step: "Step") -> None:
         return
     # A failed job keeps its task STARTED until an operator retries or skips its incident.
     pending = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING, JobStatus.FAILED
-    known = set(
-        ServiceJob.objects.filter(instance=step.instance, status__in=pending).values_list("spiff_task_id", flat=True)
-    )
+    runs: dict[UUID, list[str]] = {}
+    for task_id, status in ServiceJob.objects.filter(
+        instance=step.instance, spiff_task_id__in=[UUID(v.task_id) for v in views]
+    ).values_list("spiff_task_id", "status"):
+        runs.setdefault(task_id, []).append(status)
     for view in views:
-        if UUID(view.task_id) in known:
+        previous = runs.get(UUID(view.task_id), [])
+        if any(status in pending for status in previous):
             continue
+        # The same task can run again after 退回 or in a loop: later runs get their own key.
         key = f"{step.instance.pk}:{view.task_id}"
-        runs = ServiceJob.objects.filter(idempotency_key__startswith=key).count()
         job = ServiceJob.objects.create(
             instance=step.instance,
             spiff_task_id=UUID(view.task_id),
@@ -207,7 +210,7 @@ def sync_jobs(step: "Step") -> None:
             operator=view.operator,
             params=view.params,
             result_variable=view.result_variable,
-            idempotency_key=key if runs == 0 else f"{key}:{runs + 1}",
+            idempotency_key=key if not previous else f"{key}:{len(previous) + 1}",
             enqueued_at=timezone.now(),
         )
         step.new_job_ids.append(job.pk)
@@ -220,7 +223,10 @@ def sync_jobs(step: "Step") -> None:
 
 
 def sync_read_models(step: "Step") -> None:
+    compiled = step.workflow.compiled
     sync_human_tasks(step)
-    sync_timers(step)
-    sync_subscriptions(step)
+    if compiled.has_timers:
+        sync_timers(step)
+    if compiled.has_messages:
+        sync_subscriptions(step)
     sync_jobs(step)

@@ -62,7 +62,10 @@ TEMPLATES = [
 ]
 
 # SQLite is the embedded default; DATABASE_URL=postgres://... switches to PostgreSQL.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL means the default too.
+DATABASES = {
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the write lock instead of failing at once when the timer loop and a request overlap.
@@ -126,7 +129,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="tongban")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Hand back a dead worker's unacknowledged messages promptly (kombu's default waits ~100 s).
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "processes.tasks.timers_fire_due", "schedule": timedelta(seconds=5)},
     "sweep-stuck-jobs": {"task": "processes.tasks.jobs_sweep", "schedule": timedelta(seconds=60)},
@@ -141,6 +148,8 @@ TONGBAN = {
     "JOB_BACKOFF_SECONDS": env.float("TONGBAN_JOB_BACKOFF_SECONDS", default=2.0),
     # A queued job older than this with no worker progress is re-enqueued by the sweeper.
     "JOB_STUCK_SECONDS": env.int("TONGBAN_JOB_STUCK_SECONDS", default=120),
+    # A job still "running" this long after its last update is presumed to have lost its worker.
+    "JOB_RUNNING_STUCK_SECONDS": env.int("TONGBAN_JOB_RUNNING_STUCK_SECONDS", default=900),
     "BPMN_DIR": BASE_DIR / "bpmn",
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from handlers.registry import HandlerError, ServiceCall, TransientHandlerError, UnknownHandler, get_handler
@@ -208,13 +209,16 @@ def jobs_sweep() -> list[int]:
     """Re-enqueue jobs whose broker message was lost (queued or running for too long)."""
     from .. import tasks
 
-    stuck_before = timezone.now() - timedelta(seconds=int(settings.TONGBAN["JOB_STUCK_SECONDS"]))
     now = timezone.now()
+    stuck_before = now - timedelta(seconds=int(settings.TONGBAN["JOB_STUCK_SECONDS"]))
+    # A running job is presumed dead (worker killed) only after a much longer time: a slow handler
+    # must not get a second, concurrent execution every JOB_STUCK_SECONDS.
+    running_before = now - timedelta(seconds=int(settings.TONGBAN["JOB_RUNNING_STUCK_SECONDS"]))
+    # Retries are Celery's (countdown); the sweeper only catches those whose message was lost.
     due_retries = ServiceJob.objects.filter(status=JobStatus.RETRYING, next_attempt_at__lte=now - timedelta(minutes=1))
-    stuck = ServiceJob.objects.filter(
-        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
-        updated_at__lte=stuck_before,
-        instance__status=InstanceStatus.RUNNING,
+    stuck = ServiceJob.objects.filter(instance__status=InstanceStatus.RUNNING).filter(
+        Q(status=JobStatus.QUEUED, updated_at__lte=stuck_before)
+        | Q(status=JobStatus.RUNNING, updated_at__lte=running_before)
     )
     job_ids = sorted(set(stuck.values_list("pk", flat=True)) | set(due_retries.values_list("pk", flat=True)))
     if job_ids:

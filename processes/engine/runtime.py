@@ -1,6 +1,7 @@
 """Load, step and save one workflow. The services drive this; it never touches the database."""
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
@@ -283,21 +284,21 @@ class Workflow:
 
 
 class SpecCache:
-    """Parsed specs per definition id: a definition row never changes, so entries never go stale."""
+    """Parsed specs per definition (id, content hash): a stored definition never changes."""
 
     def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[int, CompiledProcess] = OrderedDict()
+        self._items: OrderedDict[Hashable, CompiledProcess] = OrderedDict()
         self._size = size
         self._lock = Lock()
 
-    def get(self, key: int) -> CompiledProcess | None:
+    def get(self, key: Hashable) -> CompiledProcess | None:
         with self._lock:
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: int, value: CompiledProcess) -> None:
+    def put(self, key: Hashable, value: CompiledProcess) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)

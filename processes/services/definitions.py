@@ -171,11 +171,13 @@ def definition_deploy(
 
 def compiled_for(definition: ProcessDefinition) -> CompiledProcess:
     """The parsed spec of a stored definition, parsed once per process."""
-    compiled = SPEC_CACHE.get(definition.pk)
+    # Keyed by content too: a row id alone can be reused (SQLite after a delete, a restored backup).
+    cache_key = (definition.pk, definition.content_hash)
+    compiled = SPEC_CACHE.get(cache_key)
     if compiled is None:
         files = {k: v for k, v in definition.extra_files.items() if not k.startswith(FORM_PREFIX)}
         compiled = compile_process(definition.bpmn_xml, files, file_name=f"{definition.key}.bpmn")
-        SPEC_CACHE.put(definition.pk, compiled)
+        SPEC_CACHE.put(cache_key, compiled)
     return compiled
 
 

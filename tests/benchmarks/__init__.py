@@ -1,0 +1,1 @@
+"""`make bench`: the approval diagram through Tongban, raw SpiffWorkflow and viewflow's engine."""

@@ -1,0 +1,1 @@
+"""The approval flow written for django-viewflow's own engine (`viewflow.workflow`)."""

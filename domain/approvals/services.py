@@ -1,13 +1,11 @@
-from django.db import transaction
-
 from .models import DecisionRecord
 
 
-@transaction.atomic
 def decision_record(*, business_key: str, approved: bool, opinion: str, idempotency_key: str) -> DecisionRecord:
-    """Idempotent: a second delivery with the same key returns the first record."""
-    record, _created = DecisionRecord.objects.get_or_create(
-        idempotency_key=idempotency_key,
-        defaults={"business_key": business_key, "approved": approved, "opinion": opinion},
+    """Idempotent: a second delivery with the same key changes nothing and returns the first record."""
+    record = DecisionRecord(
+        business_key=business_key, approved=approved, opinion=opinion, idempotency_key=idempotency_key
     )
-    return record
+    # INSERT … ON CONFLICT DO NOTHING, then read back what is stored: two statements, no savepoint.
+    DecisionRecord.objects.bulk_create([record], ignore_conflicts=True)
+    return DecisionRecord.objects.get(idempotency_key=idempotency_key)

@@ -48,6 +48,8 @@ class AuditBuffer:
     """Events of one command, written together at the end of its transaction."""
 
     events: list[AuditEvent] = field(default_factory=list)
+    # (event, instance) of events added before their instance was inserted: the id is filled in at flush.
+    pending_ids: list[tuple[AuditEvent, Any]] = field(default_factory=list)
 
     def add(
         self,
@@ -72,11 +74,15 @@ class AuditBuffer:
                 payload=json.loads(canonical_json(payload or {})),
             )
         )
+        if instance is not None and instance.pk is None:
+            self.pending_ids.append((self.events[-1], instance))
 
     def flush(self) -> list[AuditEvent]:
         if not self.events:
             return []
-        events, self.events = self.events, []
+        for event, instance in self.pending_ids:
+            event.instance_id = instance.pk
+        events, self.events, self.pending_ids = self.events, [], []
         return audit_append_many(events)
 
 
@@ -92,10 +98,63 @@ def audit_append_many(events: list[AuditEvent]) -> list[AuditEvent]:
         return _append_locked(events)
 
 
+_COLUMNS = (
+    "at",
+    "actor",
+    "action",
+    "instance_id",
+    "task_id",
+    "process_key",
+    "department_id",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+
+
 def _append_locked(events: list[AuditEvent]) -> list[AuditEvent]:
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+        return _append_locked_pg(events)
+    return _append_locked_orm(events)
+
+
+def _append_locked_pg(events: list[AuditEvent]) -> list[AuditEvent]:
+    """The same three steps as the ORM path, as plain SQL: the ORM's query building costs ~0.3 ms a statement."""
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+        cursor.execute(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
+        row = cursor.fetchone()
+        prev = row[0] if row else GENESIS_HASH
+        for event in events:
+            event.prev_hash = prev
+            event.hash = event_hash(prev, event)
+            prev = event.hash
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)"] * len(events))
+        params: list[Any] = []
+        for e in events:
+            params += [
+                e.at,
+                e.actor,
+                e.action,
+                e.instance_id,
+                e.task_id,
+                e.process_key,
+                e.department_id,
+                canonical_json(e.payload),
+                e.prev_hash,
+                e.hash,
+            ]
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES {values} RETURNING id",  # noqa: S608
+            params,
+        )
+        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+            event.pk = pk
+    return events
+
+
+def _append_locked_orm(events: list[AuditEvent]) -> list[AuditEvent]:
     last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     prev = last or GENESIS_HASH
     for event in events:

@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
@@ -18,7 +20,7 @@ from .runner import Step, apply
 def _open_task(step_or_none: Step | None, task_id: int) -> HumanTask:
     rows = HumanTask.objects.select_related("instance", "instance__definition")
     if step_or_none is not None:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     task = rows.filter(pk=task_id).first()
     if task is None:
         raise NotFound(f"任务 {task_id} 不存在 / task {task_id} not found")
@@ -106,24 +108,24 @@ def human_task_complete(*, task_id: int, actor: Actor, data: dict[str, Any] | No
         raise ValidationFailed("表单填写有误 / the form has errors", detail=errors)
 
     def command(step: Step) -> HumanTask:
-        locked = _open_task(step, task_id)  # re-read under the instance lock
-        _ensure_open(locked)
+        locked = task
         now = timezone.now()
+        # Under the instance lock this conditional update is the re-check: a second completion updates nothing.
+        updated = HumanTask.objects.filter(pk=task_id, status=TaskStatus.OPEN).update(
+            status=TaskStatus.COMPLETED,
+            completed_at=now,
+            completed_by_id=actor.user_id,
+            submitted_data=data,
+            draft={},
+            assignee_id=Coalesce(F("assignee_id"), Value(actor.user_id)),
+            claimed_at=Coalesce(F("claimed_at"), Value(now)),
+        )
+        if not updated:
+            raise Conflict("任务已办理 / task is already completed", detail={"status": "completed"})
         locked.status, locked.completed_at, locked.completed_by_id = TaskStatus.COMPLETED, now, actor.user_id
         locked.submitted_data, locked.draft = data, {}
         if locked.assignee_id is None:
             locked.assignee_id, locked.claimed_at = actor.user_id, now
-        locked.save(
-            update_fields=[
-                "status",
-                "completed_at",
-                "completed_by",
-                "submitted_data",
-                "draft",
-                "assignee",
-                "claimed_at",
-            ]
-        )
         step.workflow.complete_human_task(str(locked.spiff_task_id), data)
         step.audit.add(
             "task_completed",

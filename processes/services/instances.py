@@ -29,7 +29,7 @@ def instance_start(
     definition = definition_latest(process_key)
     compiled = compiled_for(definition)
     with transaction.atomic():
-        instance = ProcessInstance.objects.create(
+        instance = ProcessInstance(  # inserted by save(step), with its state
             definition=definition,
             business_key=business_key,
             department_id=department_id,
@@ -45,7 +45,7 @@ def instance_start(
                 f"流程无法启动 / the process cannot start at {exc.element_id}: {exc}",
                 detail={"element_id": exc.element_id},
             ) from exc
-        step = Step(instance=instance, workflow=workflow, actor=actor)
+        step = Step(instance=instance, workflow=workflow, actor=actor, new_instance=True)
         step.audit.add(
             "instance_started",
             actor=actor.username,
@@ -74,7 +74,9 @@ def _set_status(instance_id: int, actor: Actor, *, frm: str, to: str, action: st
     from .audit import audit_append
 
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().select_related("definition").get(pk=instance_id)
+        instance = (
+            ProcessInstance.objects.select_for_update(of=("self",)).select_related("definition").get(pk=instance_id)
+        )
         if instance.status != frm:
             raise Conflict(f"流程实例状态为 {instance.get_status_display()} / instance is {instance.status}")
         instance.status = to

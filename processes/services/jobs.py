@@ -35,7 +35,7 @@ class RetryLater(Exception):
 def _claim(job_id: int) -> ServiceJob | None:
     """Mark the job running; None if it is finished or parked (a redelivered message is harmless)."""
     with transaction.atomic():
-        job = ServiceJob.objects.select_for_update().select_related("instance").filter(pk=job_id).first()
+        job = ServiceJob.objects.select_for_update(of=("self",)).select_related("instance").filter(pk=job_id).first()
         if job is None or job.status in FINISHED:
             return None
         if job.instance.status != InstanceStatus.RUNNING:
@@ -76,24 +76,23 @@ def job_execute(*, job_id: int) -> str:
 
 def _succeeded(job: ServiceJob, result: dict[str, Any]) -> str:
     def command(step: Step) -> str:
-        locked = ServiceJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status in FINISHED:
-            return locked.status
+        # Under the instance lock: only a job not yet finished moves on (a redelivery updates nothing).
+        unfinished = ServiceJob.objects.filter(pk=job.pk).exclude(status__in=FINISHED)
+        if not unfinished.update(status=JobStatus.DONE, result=result, updated_at=timezone.now()):
+            return str(ServiceJob.objects.values_list("status", flat=True).get(pk=job.pk))
+        status = JobStatus.DONE
         try:
             step.workflow.complete_job(str(job.spiff_task_id), result, job.result_variable)
         except TaskNotActive:
-            locked.status = JobStatus.CANCELLED  # its task was interrupted meanwhile
-        else:
-            locked.status = JobStatus.DONE
-        locked.result = result
-        locked.save(update_fields=["status", "result", "updated_at"])
+            status = JobStatus.CANCELLED  # its task was interrupted meanwhile
+            ServiceJob.objects.filter(pk=job.pk).update(status=status)
         step.audit.add(
-            "job_done" if locked.status == JobStatus.DONE else "job_cancelled",
+            "job_done" if status == JobStatus.DONE else "job_cancelled",
             actor=SYSTEM.username,
             instance=step.instance,
-            payload={"job_id": job.pk, "operator": job.operator, "attempts": locked.attempts},
+            payload={"job_id": job.pk, "operator": job.operator, "attempts": job.attempts},
         )
-        return locked.status
+        return status
 
     return _apply_or_park(job, command)
 

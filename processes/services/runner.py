@@ -40,6 +40,8 @@ class Step:
     thrown: list[ThrownMessage] = field(default_factory=list)
     # Set by 退回: the re-opened task goes back to whoever completed it, with the opinion.
     return_routing: dict[str, Any] | None = None
+    # instance_start: nothing to read back (no read-model rows exist yet); the INSERT carries the state.
+    new_instance: bool = False
 
 
 def time_limit() -> float:
@@ -57,9 +59,13 @@ def save(step: Step) -> None:
         instance.status = InstanceStatus.COMPLETED
         instance.ended_at = timezone.now()
         step.audit.add("instance_completed", actor=step.actor.username, instance=instance)
-    sync_read_models(step)
     instance.state, instance.serializer_version = step.workflow.dump()
-    instance.save(update_fields=["state", "serializer_version", "status", "ended_at", "updated_at"])
+    if instance.pk is None:
+        instance.save()  # instance_start: INSERT with the state; the read models need its id
+        sync_read_models(step)
+    else:
+        sync_read_models(step)
+        instance.save(update_fields=["state", "serializer_version", "status", "ended_at", "updated_at"])
     step.audit.flush()
     step.thrown.extend(step.workflow.thrown_messages())
     _after_commit(step)
@@ -102,7 +108,7 @@ def apply(instance_id: int, actor: Actor, command: Callable[[Step], T], *, allow
 
 def _lock(instance_id: int) -> ProcessInstance:
     try:
-        return ProcessInstance.objects.select_for_update().select_related("definition").get(pk=instance_id)
+        return ProcessInstance.objects.select_for_update(of=("self",)).select_related("definition").get(pk=instance_id)
     except ProcessInstance.DoesNotExist:
         raise NotFound(f"流程实例 {instance_id} 不存在 / instance {instance_id} not found") from None
 

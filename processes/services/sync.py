@@ -90,7 +90,11 @@ def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[Hum
 def sync_human_tasks(step: "Step") -> None:
     now = timezone.now()
     ready = {UUID(v.task_id): v for v in step.workflow.human_tasks()}
-    open_rows = {row.spiff_task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="open")}
+    open_rows = (
+        {}
+        if step.new_instance
+        else {row.spiff_task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="open")}
+    )
     gone = [row for key, row in open_rows.items() if key not in ready]
     for row in gone:
         row.status, row.completed_at = TaskStatus.CANCELLED, now

@@ -1,6 +1,6 @@
 """Turn BPMN (+ DMN) text into a runnable spec, and check everything a deploy must refuse."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -28,6 +28,8 @@ class CompiledProcess:
     # Whether any element can wait on a timer or a message: if not, those read models need no sync.
     has_timers: bool = True
     has_messages: bool = True
+    # Task forms (JSON Schema) by form key, pinned with the definition.
+    forms: dict[str, Any] = field(default_factory=dict)
 
 
 def _problem_from(exc: ValidationException, file_name: str) -> Problem:

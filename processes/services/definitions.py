@@ -169,27 +169,38 @@ def definition_deploy(
     return DeployResult(definition, True, result.warnings)
 
 
+# Columns a command never needs: read once into the spec cache, not with every instance row.
+HEAVY_FIELDS = ("bpmn_xml", "extra_files", "note")
+
+
 def compiled_for(definition: ProcessDefinition) -> CompiledProcess:
-    """The parsed spec of a stored definition, parsed once per process."""
+    """The parsed spec (and forms) of a stored definition, parsed once per process.
+
+    `definition` may have its heavy fields deferred: they are read only when the cache misses.
+    """
     # Keyed by content too: a row id alone can be reused (SQLite after a delete, a restored backup).
     cache_key = (definition.pk, definition.content_hash)
     compiled = SPEC_CACHE.get(cache_key)
     if compiled is None:
         files = {k: v for k, v in definition.extra_files.items() if not k.startswith(FORM_PREFIX)}
         compiled = compile_process(definition.bpmn_xml, files, file_name=f"{definition.key}.bpmn")
+        compiled.forms = {
+            name.removeprefix(FORM_PREFIX).removesuffix(".json"): json.loads(text)
+            for name, text in definition.extra_files.items()
+            if name.startswith(FORM_PREFIX)
+        }
         SPEC_CACHE.put(cache_key, compiled)
     return compiled
 
 
 def form_schema(definition: ProcessDefinition, form_key: str) -> dict[str, Any] | None:
-    text = definition.extra_files.get(f"{FORM_PREFIX}{form_key}.json")
-    return json.loads(text) if text else None
+    return compiled_for(definition).forms.get(form_key)
 
 
 def definition_latest(key: str) -> ProcessDefinition:
     from ..errors import NotFound
 
-    definition = ProcessDefinition.objects.filter(key=key).order_by("-version").first()
+    definition = ProcessDefinition.objects.filter(key=key).defer(*HEAVY_FIELDS).order_by("-version").first()
     if definition is None:
         raise NotFound(f"流程 '{key}' 尚未部署 / process '{key}' is not deployed")
     return definition

@@ -13,12 +13,13 @@ from ..models import HumanTask, TaskComment, TaskStatus
 from ..ports import Actor, directory
 from ..selectors import task_can_act
 from .audit import audit_append
-from .definitions import form_schema
+from .definitions import HEAVY_FIELDS, form_schema
 from .runner import Step, apply
 
 
 def _open_task(step_or_none: Step | None, task_id: int) -> HumanTask:
-    rows = HumanTask.objects.select_related("instance", "instance__definition")
+    heavy = ["instance__state", *(f"instance__definition__{name}" for name in HEAVY_FIELDS)]
+    rows = HumanTask.objects.select_related("instance", "instance__definition").defer(*heavy)
     if step_or_none is not None:
         rows = rows.select_for_update(of=("self",))
     task = rows.filter(pk=task_id).first()
@@ -81,15 +82,30 @@ def human_task_save_draft(*, task_id: int, actor: Actor, data: dict[str, Any]) -
     return task
 
 
+# Validators per (definition, content, form): building one costs more than validating with it.
+_VALIDATORS: dict[tuple[int, str, str], Draft202012Validator] = {}
+
+
+def _validator(definition: Any, form_key: str) -> Draft202012Validator | None:
+    key = (definition.pk, definition.content_hash, form_key)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        schema = form_schema(definition, form_key)
+        if schema is None:
+            return None
+        validator = _VALIDATORS[key] = Draft202012Validator(schema)
+    return validator
+
+
 def form_errors(task: HumanTask, data: Any) -> dict[str, list[str]]:
     """Per-field errors of `data` against the task's JSON Schema form ('' = the form as a whole)."""
     if not isinstance(data, dict):
         return {"": ["提交的数据必须是对象 / data must be an object"]}
-    schema = form_schema(task.instance.definition, task.form_key) if task.form_key else None
-    if schema is None:
+    validator = _validator(task.instance.definition, task.form_key) if task.form_key else None
+    if validator is None:
         return {}
     errors: dict[str, list[str]] = {}
-    for error in Draft202012Validator(schema).iter_errors(data):
+    for error in validator.iter_errors(data):
         path = ".".join(str(p) for p in error.absolute_path)
         if error.validator == "required":
             path = ".".join(filter(None, [path, error.message.split("'")[1]]))

@@ -21,7 +21,7 @@ from ..errors import Conflict, EngineFailure, NotFound
 from ..models import Incident, InstanceStatus, ProcessInstance
 from ..ports import Actor
 from .audit import AuditBuffer, audit_append
-from .definitions import compiled_for
+from .definitions import HEAVY_FIELDS, compiled_for
 from .sync import sync_read_models
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,12 @@ def apply(instance_id: int, actor: Actor, command: Callable[[Step], T], *, allow
 
 def _lock(instance_id: int) -> ProcessInstance:
     try:
-        return ProcessInstance.objects.select_for_update(of=("self",)).select_related("definition").get(pk=instance_id)
+        return (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition")
+            .defer(*(f"definition__{name}" for name in HEAVY_FIELDS))
+            .get(pk=instance_id)
+        )
     except ProcessInstance.DoesNotExist:
         raise NotFound(f"流程实例 {instance_id} 不存在 / instance {instance_id} not found") from None
 

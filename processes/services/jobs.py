@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from handlers.registry import HandlerError, ServiceCall, TransientHandlerError, UnknownHandler, get_handler
 
+from .. import store
 from ..engine.runtime import TaskNotActive
 from ..errors import Conflict, NotFound
 from ..models import Incident, InstanceStatus, JobStatus, ServiceJob, TimerSchedule
@@ -32,31 +33,27 @@ class RetryLater(Exception):
         self.countdown = countdown
 
 
-def _claim(job_id: int) -> ServiceJob | None:
-    """Mark the job running; None if it is finished or parked (a redelivered message is harmless)."""
-    with transaction.atomic():
-        job = ServiceJob.objects.select_for_update(of=("self",)).select_related("instance").filter(pk=job_id).first()
-        if job is None or job.status in FINISHED:
-            return None
-        if job.instance.status != InstanceStatus.RUNNING:
-            return None  # suspended or ended: the job waits (resume re-enqueues queued jobs)
-        job.status, job.attempts = JobStatus.RUNNING, job.attempts + 1
-        job.save(update_fields=["status", "attempts", "updated_at"])
-        return job
+def _claim(job_id: int) -> tuple[ServiceJob, str] | None:
+    """Mark the job running; None if it is finished or parked (a redelivered message is harmless).
+
+    Committed on its own, before the handler runs, so that a worker killed mid-job leaves a count.
+    """
+    return store.job_claim(job_id)
 
 
 def job_execute(*, job_id: int) -> str:
     """Run one job. Returns its final status; raises RetryLater for a transient failure."""
-    job = _claim(job_id)
-    if job is None:
+    claimed = _claim(job_id)
+    if claimed is None:
         return "skipped"
+    job, business_key = claimed
     call = ServiceCall(
         operator=job.operator,
         params=job.params,
         instance_id=job.instance_id,
         task_id=str(job.spiff_task_id),
         idempotency_key=job.idempotency_key,
-        business_key=job.instance.business_key,
+        business_key=business_key,
     )
     try:
         result = get_handler(job.operator).func(call)

@@ -15,13 +15,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .. import store
 from ..engine.runtime import EngineError, Workflow
 from ..engine.views import ThrownMessage
 from ..errors import Conflict, EngineFailure, NotFound
 from ..models import Incident, InstanceStatus, ProcessInstance
 from ..ports import Actor
 from .audit import AuditBuffer, audit_append
-from .definitions import HEAVY_FIELDS, compiled_for
+from .definitions import compiled_for
 from .sync import sync_read_models
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def save(step: Step) -> None:
         sync_read_models(step)
     else:
         sync_read_models(step)
-        instance.save(update_fields=["state", "serializer_version", "status", "ended_at", "updated_at"])
+        store.instance_save_state(instance)
     step.audit.flush()
     step.thrown.extend(step.workflow.thrown_messages())
     _after_commit(step)
@@ -107,15 +108,10 @@ def apply(instance_id: int, actor: Actor, command: Callable[[Step], T], *, allow
 
 
 def _lock(instance_id: int) -> ProcessInstance:
-    try:
-        return (
-            ProcessInstance.objects.select_for_update(of=("self",))
-            .select_related("definition")
-            .defer(*(f"definition__{name}" for name in HEAVY_FIELDS))
-            .get(pk=instance_id)
-        )
-    except ProcessInstance.DoesNotExist:
-        raise NotFound(f"流程实例 {instance_id} 不存在 / instance {instance_id} not found") from None
+    instance = store.instance_lock(instance_id)
+    if instance is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在 / instance {instance_id} not found")
+    return instance
 
 
 def incident_record(*, instance_id: int, element_id: str, message: str, actor: Actor, job: Any = None) -> Incident:

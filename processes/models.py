@@ -61,6 +61,7 @@ class ProcessInstance(models.Model):
     class Meta:
         verbose_name = _("流程实例")
         verbose_name_plural = _("流程实例")
+        permissions = [("correlate_message", _("可向流程实例发送消息 / Can send messages to process instances"))]
         indexes = [
             models.Index(fields=["status", "definition"]),
             models.Index(fields=["subject_type", "subject_id"]),
@@ -199,6 +200,9 @@ class ServiceJob(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
+    # Bumped each time the job is sent again (sweeper, resume, incident retry): a message carrying an
+    # older number is stale and skipped, so a backlog can never run one job twice at once.
+    dispatch = models.PositiveIntegerField(default=1)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

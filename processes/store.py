@@ -62,20 +62,25 @@ def instance_save_state(instance: ProcessInstance) -> None:
         )
 
 
-def job_claim(job_id: int) -> tuple[ServiceJob, str] | None:
-    """Mark a job running and count the attempt, in one statement; None if it is finished or its
-    instance is not running (suspended: resume re-enqueues it). Returns the job and business key."""
+def job_claim(job_id: int, dispatch: int | None) -> tuple[ServiceJob, str] | None:
+    """Mark a job running and count the attempt, in one statement; None if it is finished, the
+    message is stale (an older `dispatch`), or its instance is not running (resume re-sends it).
+
+    A job already "running" with the same dispatch is claimed again: only the broker redelivers
+    the same message, and it does so when the worker holding it is gone. Returns the job and the
+    instance's business key."""
     finished = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
     returning = ", ".join(_JOB_COLUMNS)
     sql = (
         "UPDATE processes_servicejob SET status = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608
-        "WHERE id = %s AND status NOT IN (%s, %s, %s) AND EXISTS (SELECT 1 FROM processes_processinstance i "
+        "WHERE id = %s AND dispatch = COALESCE(%s, dispatch) AND status NOT IN (%s, %s, %s) "
+        "AND EXISTS (SELECT 1 FROM processes_processinstance i "
         "WHERE i.id = processes_servicejob.instance_id AND i.status = %s) "
         f"RETURNING {returning}, (SELECT i.business_key FROM processes_processinstance i "
         "WHERE i.id = processes_servicejob.instance_id)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [JobStatus.RUNNING, timezone.now(), job_id, *finished, InstanceStatus.RUNNING])
+        cursor.execute(sql, [JobStatus.RUNNING, timezone.now(), job_id, dispatch, *finished, InstanceStatus.RUNNING])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -14,9 +14,9 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, name="processes.tasks.run_service_job", acks_late=True, max_retries=None)
-def run_service_job(self: Any, job_id: int) -> str:
+def run_service_job(self: Any, job_id: int, dispatch: int | None = None) -> str:
     try:
-        return job_services.job_execute(job_id=job_id)
+        return job_services.job_execute(job_id=job_id, dispatch=dispatch)
     except job_services.RetryLater as retry:
         if self.request.is_eager:
             # Embedded mode has no broker to hold a countdown; the sweeper picks the job up when due.
@@ -32,6 +32,8 @@ def timers_fire_due() -> int:
             instance_services.instance_fire_timers(instance_id=instance_id, actor=SYSTEM)
             fired += 1
         except ProcessError as exc:
+            # An incident is open (once); look again later rather than failing every poll.
+            job_services.timers_postpone(instance_id=instance_id)
             log.warning("timers of instance %s: %s", instance_id, exc)
     return fired
 
@@ -55,8 +57,8 @@ def deliver_message(name: str, correlation: dict[str, Any], payload: Any, source
         return 0
 
 
-def enqueue_job(job_id: int) -> None:
-    run_service_job.delay(job_id)
+def enqueue_job(job_id: int, dispatch: int = 1) -> None:
+    run_service_job.delay(job_id, dispatch)
 
 
 def enqueue_message(name: str, correlation: dict[str, Any], payload: Any, source_instance_id: int) -> None:

@@ -25,6 +25,9 @@ from .specs import AsyncServiceTask
 from .state import STATE_VERSION, dump_state, load_state
 from .views import HumanTaskView, JobView, SubscriptionView, ThrownMessage, TimerView
 
+# A subscription key that never matches: its correlation value could not be computed.
+UNRESOLVED = "__unresolved__"
+
 # SpiffWorkflow stops stepping silently once the task tree is ~1000 deep (about 333 loop rounds).
 MAX_TREE_DEPTH = 900
 
@@ -189,7 +192,10 @@ class Workflow:
                 event = BpmnEvent(
                     SpiffMessageEventDefinition(name), payload=payload, correlations=dict(self.wf.correlations)
                 )
-                self.wf.catch(event)
+                try:
+                    self.wf.catch(event)  # evaluates the correlation properties over the payload
+                except (SpiffWorkflowException, expressions.ExpressionError) as exc:
+                    raise _wrap(exc, task) from exc
                 caught += 1
                 break
         if caught:
@@ -251,12 +257,14 @@ class Workflow:
             definition = task.task_spec.event_definition
             if not isinstance(definition, MessageEventDefinition):
                 continue
-            correlation = {}
+            correlation: dict[str, Any] = {}
             for prop in definition.correlation_properties:
                 try:
                     correlation[prop.name] = expressions.evaluate(prop.retrieval_expression, task.data)
                 except expressions.ExpressionError:
-                    continue
+                    # Fail closed: a key that cannot be computed must not make the catch accept any message.
+                    correlation = {UNRESOLVED: prop.name}
+                    break
             views.append(SubscriptionView(str(task.id), _element_id(task), definition.name, correlation))
         return views
 

@@ -193,6 +193,8 @@ def human_task_return(*, task_id: int, actor: Actor, opinion: str) -> HumanTask:
         HumanTask.objects.filter(
             instance_id=task.instance_id, status=TaskStatus.COMPLETED, completed_at__lte=task.created_at
         )
+        # After an earlier 退回, this very step's own first completion is in the history: skip it.
+        .exclude(spiff_task_id=task.spiff_task_id)
         .order_by("-completed_at", "-id")
         .first()
     )

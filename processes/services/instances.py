@@ -6,11 +6,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from ..engine.runtime import EngineError, Workflow
+from ..engine.expressions import ExpressionError
+from ..engine.runtime import UNRESOLVED, EngineError, Workflow
 from ..errors import Conflict, EngineFailure, MessageNotCorrelated, ValidationFailed
 from ..models import HumanTask, InstanceStatus, JobStatus, MessageSubscription, ProcessInstance, ServiceJob
 from ..ports import Actor
 from .definitions import compiled_for, definition_latest
+from .jobs import jobs_resend
 from .runner import Step, apply, save, time_limit
 
 
@@ -28,31 +30,32 @@ def instance_start(
         raise ValidationFailed("初始数据必须是 JSON 对象 / initial data must be an object")
     definition = definition_latest(process_key)
     compiled = compiled_for(definition)
-    with transaction.atomic():
-        instance = ProcessInstance(  # inserted by save(step), with its state
-            definition=definition,
-            business_key=business_key,
-            department_id=department_id,
-            started_by_id=actor.user_id,
-            subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
-            subject_id=str(subject.pk) if subject is not None else "",
-        )
-        step_data = {**(data or {}), "business_key": business_key, "initiator": actor.username}
-        try:
+    instance = ProcessInstance(  # inserted by save(step), with its state
+        definition=definition,
+        business_key=business_key,
+        department_id=department_id,
+        started_by_id=actor.user_id,
+        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+        subject_id=str(subject.pk) if subject is not None else "",
+    )
+    step_data = {**(data or {}), "business_key": business_key, "initiator": actor.username}
+    try:
+        with transaction.atomic():
             workflow = Workflow.start(compiled, step_data, time_limit=time_limit())
-        except EngineError as exc:
-            raise EngineFailure(
-                f"流程无法启动 / the process cannot start at {exc.element_id}: {exc}",
-                detail={"element_id": exc.element_id},
-            ) from exc
-        step = Step(instance=instance, workflow=workflow, actor=actor, new_instance=True)
-        step.audit.add(
-            "instance_started",
-            actor=actor.username,
-            instance=instance,
-            payload={"version": definition.version, "business_key": business_key, "data": data or {}},
-        )
-        save(step)
+            step = Step(instance=instance, workflow=workflow, actor=actor, new_instance=True)
+            step.audit.add(
+                "instance_started",
+                actor=actor.username,
+                instance=instance,
+                payload={"version": definition.version, "business_key": business_key, "data": data or {}},
+            )
+            save(step)
+    except (EngineError, ExpressionError) as exc:
+        # Nothing was stored: the caller hears why, at which element.
+        element_id = getattr(exc, "element_id", "")
+        raise EngineFailure(
+            f"流程无法启动 / the process cannot start at {element_id}: {exc}", detail={"element_id": element_id}
+        ) from exc
     return instance
 
 
@@ -93,14 +96,13 @@ def instance_suspend(*, instance_id: int, actor: Actor) -> ProcessInstance:
 
 
 def instance_resume(*, instance_id: int, actor: Actor) -> ProcessInstance:
-    from .. import tasks
-
     instance = _set_status(
         instance_id, actor, frm=InstanceStatus.SUSPENDED, to=InstanceStatus.RUNNING, action="instance_resumed"
     )
     # Jobs that finished or came due while suspended were parked; run them now.
-    for job_id in ServiceJob.objects.filter(instance=instance, status=JobStatus.QUEUED).values_list("pk", flat=True):
-        tasks.enqueue_job(job_id)
+    jobs_resend(
+        list(ServiceJob.objects.filter(instance=instance, status=JobStatus.QUEUED).values_list("pk", flat=True))
+    )
     if instance.timers.filter(due_at__lte=timezone.now()).exists():
         instance_fire_timers(instance_id=instance.pk, actor=actor)
     return instance
@@ -122,6 +124,8 @@ def instance_fire_timers(*, instance_id: int, actor: Actor) -> ProcessInstance:
 
 def _matches(subscription: MessageSubscription, correlation: dict[str, Any]) -> bool:
     wanted = subscription.correlation or {}
+    if UNRESOLVED in wanted:
+        return False
     if "business_key" in correlation and correlation["business_key"] != subscription.instance.business_key:
         return False
     return all(key in correlation and correlation[key] == value for key, value in wanted.items())

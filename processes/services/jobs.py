@@ -4,22 +4,23 @@ one locked path. Incidents: retry or skip. The sweeper re-enqueues jobs whose me
 import logging
 import traceback
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from handlers.registry import HandlerError, ServiceCall, TransientHandlerError, UnknownHandler, get_handler
 
 from .. import store
 from ..engine.runtime import TaskNotActive
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, EngineFailure, NotFound
 from ..models import Incident, InstanceStatus, JobStatus, ServiceJob, TimerSchedule
 from ..ports import SYSTEM, Actor
 from .audit import audit_append
-from .runner import Step, apply, incident_record
+from .runner import Step, apply
 
 log = logging.getLogger(__name__)
 FINISHED = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
@@ -33,17 +34,12 @@ class RetryLater(Exception):
         self.countdown = countdown
 
 
-def _claim(job_id: int) -> tuple[ServiceJob, str] | None:
-    """Mark the job running; None if it is finished or parked (a redelivered message is harmless).
+def job_execute(*, job_id: int, dispatch: int | None = None) -> str:
+    """Run one job. Returns its final status; raises RetryLater for a transient failure.
 
-    Committed on its own, before the handler runs, so that a worker killed mid-job leaves a count.
+    The claim commits on its own before the handler runs, so a worker killed mid-job leaves a count.
     """
-    return store.job_claim(job_id)
-
-
-def job_execute(*, job_id: int) -> str:
-    """Run one job. Returns its final status; raises RetryLater for a transient failure."""
-    claimed = _claim(job_id)
+    claimed = store.job_claim(job_id, dispatch)
     if claimed is None:
         return "skipped"
     job, business_key = claimed
@@ -96,12 +92,19 @@ def _succeeded(job: ServiceJob, result: dict[str, Any]) -> str:
 
 def _apply_or_park(job: ServiceJob, command: Any) -> str:
     try:
-        return str(apply(job.instance_id, SYSTEM, command))
+        return str(apply(job.instance_id, SYSTEM, command, job=job))
     except Conflict:
         # The instance was suspended or ended while the handler ran: park the job (resume re-runs it;
         # the handler is idempotent under the same key).
         ServiceJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(status=JobStatus.QUEUED)
         return "parked"
+    except EngineFailure as exc:
+        # The step after the job failed (apply rolled it back and opened an incident for this job):
+        # the job waits as failed for the operator to retry or skip, it is not run again by itself.
+        ServiceJob.objects.filter(pk=job.pk).exclude(status__in=FINISHED).update(
+            status=JobStatus.FAILED, error=exc.message[:4000], updated_at=timezone.now()
+        )
+        return "engine_failure"
 
 
 def _transient(job: ServiceJob, exc: Exception) -> str:
@@ -117,7 +120,7 @@ def _transient(job: ServiceJob, exc: Exception) -> str:
 
 def _failed(job: ServiceJob, *, code: str, message: str, routable: bool = True) -> str:
     def command(step: Step) -> str:
-        locked = ServiceJob.objects.select_for_update().get(pk=job.pk)
+        locked = ServiceJob.objects.select_for_update(of=("self",)).get(pk=job.pk)
         if locked.status in FINISHED:
             return locked.status
         try:
@@ -126,30 +129,30 @@ def _failed(job: ServiceJob, *, code: str, message: str, routable: bool = True) 
             routed = True
         locked.status, locked.error = JobStatus.FAILED, message
         locked.save(update_fields=["status", "error", "updated_at"])
+        payload = {"job_id": job.pk, "operator": job.operator, "code": code, "message": message[:2000]}
         step.audit.add(
             "job_failed",
             actor=SYSTEM.username,
             instance=step.instance,
-            payload={
-                "job_id": job.pk,
-                "operator": job.operator,
-                "code": code,
-                "message": message[:2000],
-                "routed_to_boundary": routed,
-            },
+            payload={**payload, "routed_to_boundary": routed},
         )
-        # Not routed: the task stays STARTED; an operator retries or skips it from the incident.
+        if not routed:
+            # The task stays STARTED; the incident, in the same transaction, lets an operator retry or skip.
+            incident = Incident.objects.create(
+                instance=step.instance, job=locked, element_id=job.element_id, message=message
+            )
+            step.audit.add(
+                "incident_opened",
+                actor=SYSTEM.username,
+                instance=step.instance,
+                payload={"incident_id": incident.pk, "element_id": job.element_id, "message": message[:2000]},
+            )
         return "routed" if routed else "incident"
 
-    outcome = _apply_or_park(job, command)
-    if outcome == "incident":
-        incident_record(instance_id=job.instance_id, element_id=job.element_id, message=message, actor=SYSTEM, job=job)
-    return outcome
+    return _apply_or_park(job, command)
 
 
 def incident_retry(*, incident_id: int, actor: Actor) -> ServiceJob:
-    from .. import tasks
-
     with transaction.atomic():
         incident = _open_incident(incident_id)
         if incident.job is None:
@@ -158,7 +161,7 @@ def incident_retry(*, incident_id: int, actor: Actor) -> ServiceJob:
         job.status, job.attempts, job.error, job.enqueued_at = JobStatus.QUEUED, 0, "", timezone.now()
         job.save(update_fields=["status", "attempts", "error", "enqueued_at", "updated_at"])
         _resolve(incident, Incident.Status.RETRIED, actor)
-        transaction.on_commit(lambda: tasks.enqueue_job(job.pk))
+        jobs_resend([job.pk])
     return job
 
 
@@ -203,8 +206,6 @@ def _resolve(incident: Incident, status: str, actor: Actor, audit: Step | None =
 
 def jobs_sweep() -> list[int]:
     """Re-enqueue jobs whose broker message was lost (queued or running for too long)."""
-    from .. import tasks
-
     now = timezone.now()
     stuck_before = now - timedelta(seconds=int(settings.TONGBAN["JOB_STUCK_SECONDS"]))
     # A running job is presumed dead (worker killed) only after a much longer time: a slow handler
@@ -217,11 +218,21 @@ def jobs_sweep() -> list[int]:
         | Q(status=JobStatus.RUNNING, updated_at__lte=running_before)
     )
     job_ids = sorted(set(stuck.values_list("pk", flat=True)) | set(due_retries.values_list("pk", flat=True)))
-    if job_ids:
-        ServiceJob.objects.filter(pk__in=job_ids).update(enqueued_at=now, updated_at=now)
-    for job_id in job_ids:
-        tasks.enqueue_job(job_id)
+    jobs_resend(job_ids)
     return job_ids
+
+
+@transaction.atomic
+def jobs_resend(job_ids: list[int]) -> None:
+    """Send jobs to the broker again under a new dispatch number (older messages become stale)."""
+    from .. import tasks
+
+    if not job_ids:
+        return
+    now = timezone.now()
+    ServiceJob.objects.filter(pk__in=job_ids).update(dispatch=F("dispatch") + 1, enqueued_at=now, updated_at=now)
+    for job_id, dispatch in ServiceJob.objects.filter(pk__in=job_ids).values_list("pk", "dispatch"):
+        transaction.on_commit(partial(tasks.enqueue_job, job_id, dispatch))
 
 
 def timers_due(now: Any = None, limit: int = 500) -> list[int]:
@@ -233,3 +244,11 @@ def timers_due(now: Any = None, limit: int = 500) -> list[int]:
         .values_list("instance_id", flat=True)[:limit]
     )
     return list(dict.fromkeys(rows))
+
+
+def timers_postpone(*, instance_id: int, minutes: int = 5) -> None:
+    """A timer whose step failed is retried later; the read model row is rebuilt on the next success."""
+    now = timezone.now()
+    TimerSchedule.objects.filter(instance_id=instance_id, due_at__lte=now).update(
+        due_at=now + timedelta(minutes=minutes)
+    )

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import store
-from ..engine.runtime import EngineError, Workflow
+from ..engine import expressions
+from ..engine.runtime import EngineError, TaskNotActive, Workflow
 from ..engine.views import ThrownMessage
 from ..errors import Conflict, EngineFailure, NotFound
 from ..models import Incident, InstanceStatus, ProcessInstance
@@ -83,10 +84,13 @@ def _after_commit(step: Step) -> None:
         )
 
 
-def apply(instance_id: int, actor: Actor, command: Callable[[Step], T], *, allow_suspended: bool = False) -> T:
+def apply(
+    instance_id: int, actor: Actor, command: Callable[[Step], T], *, allow_suspended: bool = False, job: Any = None
+) -> T:
     """Run `command` on the locked, loaded instance and persist everything in one transaction.
 
-    An EngineError rolls the command back (nothing half-written) and is recorded as an Incident.
+    An EngineError rolls the command back (nothing half-written) and is recorded as an Incident
+    (linked to `job` when a job's result could not be applied).
     """
     try:
         with transaction.atomic():
@@ -99,11 +103,13 @@ def apply(instance_id: int, actor: Actor, command: Callable[[Step], T], *, allow
             outcome = command(step)
             save(step)
             return outcome
-    except EngineError as exc:
-        incident_record(instance_id=instance_id, element_id=exc.element_id, message=str(exc), actor=actor)
+    except TaskNotActive as exc:
+        raise Conflict(f"任务已不在办理中 / {exc}") from exc
+    except (EngineError, expressions.ExpressionError) as exc:
+        element_id = getattr(exc, "element_id", "")
+        incident_record(instance_id=instance_id, element_id=element_id, message=str(exc), actor=actor, job=job)
         raise EngineFailure(
-            f"流程无法推进 / the process cannot advance at {exc.element_id}: {exc}",
-            detail={"element_id": exc.element_id},
+            f"流程无法推进 / the process cannot advance at {element_id}: {exc}", detail={"element_id": element_id}
         ) from exc
 
 
@@ -115,7 +121,14 @@ def _lock(instance_id: int) -> ProcessInstance:
 
 
 def incident_record(*, instance_id: int, element_id: str, message: str, actor: Actor, job: Any = None) -> Incident:
+    """Open an incident, unless the same one is already open (a failing timer retried every few
+    seconds must not fill the append-only trail)."""
     with transaction.atomic():
+        existing = Incident.objects.filter(
+            instance_id=instance_id, element_id=element_id, status=Incident.Status.OPEN, message=message
+        ).first()
+        if existing is not None:
+            return existing
         incident = Incident.objects.create(instance_id=instance_id, element_id=element_id, message=message, job=job)
         instance = ProcessInstance.objects.select_related("definition").get(pk=instance_id)
         audit_append(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime, parse_duration
 
 from ..engine import expressions
+from ..engine.runtime import EngineError
 from ..engine.views import HumanTaskView
 from ..models import HumanTask, JobStatus, MessageSubscription, ServiceJob, TaskCandidate, TaskStatus, TimerSchedule
 from ..ports import directory
@@ -60,6 +61,12 @@ def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[Hum
     if people.get("department_scope"):
         code = expressions.evaluate(people["department_scope"], data)
         department_id = directory().department_id_for_code(str(code)) if code else None
+        if department_id is None:
+            # Fail closed: an unresolved scope must not open the task to the role in every department.
+            raise EngineError(
+                f"办理部门 '{code}' 不存在 / department scope '{code}' does not resolve to a department",
+                element_id=view.element_id,
+            )
     assignee_id = None
     if people.get("assignee"):
         username = _value(people["assignee"], data)
@@ -111,7 +118,12 @@ def sync_human_tasks(step: "Step") -> None:
     for key, view in ready.items():
         if key in open_rows:
             continue
-        row, cands = _new_task_row(step, view, now)
+        try:
+            row, cands = _new_task_row(step, view, now)
+        except expressions.ExpressionError as exc:
+            raise EngineError(
+                f"任务属性表达式出错 / task attribute expression failed: {exc}", element_id=view.element_id
+            ) from exc
         new_rows.append(row)
         candidates.extend(cands)
     if not new_rows:

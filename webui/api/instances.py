@@ -1,10 +1,12 @@
 """Instances: start, list, read (with tasks and history), cancel, suspend, resume; message correlation."""
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -119,7 +121,19 @@ class InstanceViewSet(viewsets.GenericViewSet):
         return Response(InstanceSerializer(instance).data)
 
 
+class CanCorrelateMessages(BasePermission):
+    """Messages move instances that are not the sender's: staff or the explicit permission only."""
+
+    message = "无权发送流程消息 / you may not send process messages"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_staff or user.has_perm("processes.correlate_message")))
+
+
 class MessageView(APIView):
+    permission_classes = [CanCorrelateMessages]
+
     @extend_schema(
         summary="投递消息 / correlate a message",
         description="投递给所有在等待此消息且关联键匹配的实例；没有匹配则 404。"

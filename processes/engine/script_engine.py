@@ -1,6 +1,7 @@
 """SpiffWorkflow's script engine, with every expression and script going through our
 restricted evaluator."""
 
+import ast
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -37,4 +38,7 @@ class TongbanScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         super().__init__(environment=RestrictedEnvironment(time_limit))
 
     def validate(self, expression: str) -> None:
+        # SpiffWorkflow's DMN engine probes cells with validate() and expects SyntaxError for
+        # "not an expression on its own" (">= 1000"), so plain syntax goes first.
+        ast.parse(expression)
         expressions.check(expression)

@@ -12,9 +12,11 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from .models import InstanceStatus, JobStatus, ProcessDefinition, ProcessInstance, ServiceJob
+from .models import HumanTask, InstanceStatus, JobStatus, ProcessDefinition, ProcessInstance, ServiceJob
 
 _INSTANCE_COLUMNS = [f.column for f in ProcessInstance._meta.concrete_fields]
+_INSTANCE_LIGHT = [f for f in ProcessInstance._meta.concrete_fields if f.attname != "state"]
+_TASK_COLUMNS = [f.column for f in HumanTask._meta.concrete_fields]
 _DEFINITION_FIELDS = ["id", "key", "version", "name", "content_hash"]
 _JOB_COLUMNS = [f.column for f in ServiceJob._meta.concrete_fields]
 
@@ -62,6 +64,42 @@ def instance_save_state(instance: ProcessInstance) -> None:
         )
 
 
+def task_load(task_id: int) -> HumanTask | None:
+    """A human task with its instance (without the workflow state) and its definition's light columns."""
+    columns = ", ".join(
+        [f"t.{c}" for c in _TASK_COLUMNS]
+        + [f"i.{f.column}" for f in _INSTANCE_LIGHT]
+        + [f"d.{c}" for c in _DEFINITION_FIELDS]
+    )
+    sql = (
+        f"SELECT {columns} FROM processes_humantask t "  # noqa: S608 (column names from the models)
+        "JOIN processes_processinstance i ON i.id = t.instance_id "
+        "JOIN processes_processdefinition d ON d.id = i.definition_id WHERE t.id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [task_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    first, second = len(_TASK_COLUMNS), len(_TASK_COLUMNS) + len(_INSTANCE_LIGHT)
+    task = HumanTask.from_db(connection.alias, _attnames(HumanTask), _convert(HumanTask, row[:first]))
+    instance = ProcessInstance.from_db(
+        connection.alias, [f.attname for f in _INSTANCE_LIGHT], _convert_fields(_INSTANCE_LIGHT, row[first:second])
+    )
+    instance.definition = ProcessDefinition.from_db(connection.alias, _DEFINITION_FIELDS, list(row[second:]))
+    task.instance = instance
+    return task
+
+
+def open_tasks(instance_id: int) -> list[HumanTask]:
+    columns = ", ".join(_TASK_COLUMNS)
+    sql = f"SELECT {columns} FROM processes_humantask WHERE instance_id = %s AND status = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [instance_id, "open"])
+        rows = cursor.fetchall()
+    return [HumanTask.from_db(connection.alias, _attnames(HumanTask), _convert(HumanTask, row)) for row in rows]
+
+
 def job_claim(job_id: int, dispatch: int | None) -> tuple[ServiceJob, str] | None:
     """Mark a job running and count the attempt, in one statement; None if it is finished, the
     message is stale (an older `dispatch`), or its instance is not running (resume re-sends it).
@@ -92,19 +130,22 @@ def _attnames(model: Any) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields]
 
 
-_CONVERTERS: dict[tuple[str, Any], list[list[Any]]] = {}
+_CONVERTERS: dict[tuple[str, tuple[Any, ...]], list[list[Any]]] = {}
 
 
 def _convert(model: Any, values: Any) -> list[Any]:
     """Apply the fields' database converters (JSON, UUID, datetimes on SQLite) as the ORM would."""
-    key = (connection.vendor, model)
+    return _convert_fields(list(model._meta.concrete_fields), values)
+
+
+def _convert_fields(fields: list[Any], values: Any) -> list[Any]:
+    key = (connection.vendor, tuple(fields))
     if key not in _CONVERTERS:
         _CONVERTERS[key] = [
-            connection.ops.get_db_converters(f.cached_col) + f.cached_col.get_db_converters(connection)
-            for f in model._meta.concrete_fields
+            connection.ops.get_db_converters(f.cached_col) + f.cached_col.get_db_converters(connection) for f in fields
         ]
     converted = []
-    for field, converters, value in zip(model._meta.concrete_fields, _CONVERTERS[key], values, strict=True):
+    for field, converters, value in zip(fields, _CONVERTERS[key], values, strict=True):
         for converter in converters:
             value = converter(value, field.cached_col, connection)
         converted.append(value)

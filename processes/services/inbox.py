@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
+from .. import store
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import HumanTask, TaskComment, TaskStatus
 from ..ports import Actor, directory
@@ -18,11 +19,12 @@ from .runner import Step, apply
 
 
 def _open_task(step_or_none: Step | None, task_id: int) -> HumanTask:
-    heavy = ["instance__state", *(f"instance__definition__{name}" for name in HEAVY_FIELDS)]
-    rows = HumanTask.objects.select_related("instance", "instance__definition").defer(*heavy)
-    if step_or_none is not None:
-        rows = rows.select_for_update(of=("self",))
-    task = rows.filter(pk=task_id).first()
+    if step_or_none is None:
+        task = store.task_load(task_id)
+    else:
+        heavy = ["instance__state", *(f"instance__definition__{name}" for name in HEAVY_FIELDS)]
+        rows = HumanTask.objects.select_related("instance", "instance__definition").defer(*heavy)
+        task = rows.select_for_update(of=("self",)).filter(pk=task_id).first()
     if task is None:
         raise NotFound(f"任务 {task_id} 不存在 / task {task_id} not found")
     return task

@@ -9,6 +9,7 @@ from uuid import UUID
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime, parse_duration
 
+from .. import store
 from ..engine import expressions
 from ..engine.runtime import EngineError
 from ..engine.views import HumanTaskView
@@ -97,11 +98,7 @@ def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[Hum
 def sync_human_tasks(step: "Step") -> None:
     now = timezone.now()
     ready = {UUID(v.task_id): v for v in step.workflow.human_tasks()}
-    open_rows = (
-        {}
-        if step.new_instance
-        else {row.spiff_task_id: row for row in HumanTask.objects.filter(instance=step.instance, status="open")}
-    )
+    open_rows = {} if step.new_instance else {row.spiff_task_id: row for row in store.open_tasks(step.instance.pk)}
     gone = [row for key, row in open_rows.items() if key not in ready]
     for row in gone:
         row.status, row.completed_at = TaskStatus.CANCELLED, now

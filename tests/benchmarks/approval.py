@@ -166,11 +166,11 @@ class Tongban(Contender):
         # Time the service job on its own: it runs inside the completing call (on commit, eager).
         original = jobs.job_execute
 
-        def timed_job_execute(*, job_id: int) -> str:
+        def timed_job_execute(*, job_id: int, dispatch: int | None = None) -> str:
             started, cpu = time.perf_counter(), time.process_time()
             with self.meter.in_phase("job"):
                 try:
-                    return original(job_id=job_id)
+                    return original(job_id=job_id, dispatch=dispatch)
                 finally:
                     self.job_seconds += time.perf_counter() - started
                     self.job_cpu += time.process_time() - cpu

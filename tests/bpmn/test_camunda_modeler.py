@@ -59,3 +59,21 @@ def test_department_scope_limits_candidates_to_that_department() -> None:
     [task] = inbox_for_actor(f.actor(district_head))
     assert task.department_id == district.pk
     assert list(inbox_for_actor(f.actor(city_head))) == []
+
+
+def test_candidate_users_see_the_task_without_any_role() -> None:
+    from tests.bpmn.diagrams import chain
+
+    f.user("zhangsan")
+    f.user("lisi")
+    f.deploy(chain("by_name", '<bpmn:userTask id="sign" name="会签" camunda:candidateUsers="zhangsan, wangwu" />'))
+    instance_start(process_key="by_name", actor=f.actor(f.user("applicant")))
+    [task] = inbox_for_actor(f.actor(get_user("zhangsan")), scope="group")
+    assert task.candidate_users == ["zhangsan", "wangwu"]
+    assert list(inbox_for_actor(f.actor(get_user("lisi")))) == []
+
+
+def get_user(username: str):  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)

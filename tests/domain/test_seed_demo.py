@@ -95,3 +95,23 @@ def test_department_paths_form_the_region_tree() -> None:
     province = Department.objects.get(code="330000")
     assert Department.objects.filter(path__startswith=province.path).count() == 6
     assert {d.region_code for d in district.children.all()} == {"330106"}
+
+
+@pytest.mark.django_db
+def test_moving_a_department_re_roots_its_subtree() -> None:
+    from domain.directory.models import Department
+
+    province = Department.objects.create(code="330000", name="浙江省")
+    city = Department.objects.create(code="330100", name="杭州市", parent=province)
+    district = Department.objects.create(code="330106", name="西湖区", parent=city)
+    bureau = Department.objects.create(code="330106-DSJ", name="大数据局", parent=district)
+    other = Department.objects.create(code="330200", name="宁波市", parent=province)
+    district.parent = other
+    district.save()
+    bureau.refresh_from_db()
+    assert bureau.path == "/330000/330200/330106/330106-DSJ/"
+    assert set(Department.objects.filter(path__startswith=other.path).values_list("code", flat=True)) == {
+        "330200",
+        "330106",
+        "330106-DSJ",
+    }

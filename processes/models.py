@@ -102,7 +102,14 @@ class HumanTask(models.Model):
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     draft = models.JSONField(default=dict, blank=True)
     submitted_data = models.JSONField(null=True, blank=True)
+    # Deadline machinery (issue 3): the SLA clock, whether the due time rests on a provisional
+    # calendar year, the ladder level reached, and when the next level is due (indexed: the
+    # escalation tick is a range scan on it, never a scan of all open tasks).
+    sla_started_at = models.DateTimeField(null=True, blank=True)
+    due_provisional = models.BooleanField(default=False)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    escalation_policy = models.JSONField(default=dict, blank=True)
     returned_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     opinion = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -120,6 +127,7 @@ class HumanTask(models.Model):
             models.Index(fields=["status", "department", "due_at"]),
             models.Index(fields=["instance", "status"]),
             models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["next_escalation_at"], condition=models.Q(status="open"), name="task_escalation_due"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -5,6 +5,7 @@ direction); tests may register a fake.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -40,6 +41,12 @@ class Directory(Protocol):
 
     def user_id_for_username(self, username: str) -> int | None: ...
 
+    def users_with_role(self, *, department_id: int, role_code: str) -> list[int]:
+        """Ids of users holding `role_code` in exactly that department."""
+        ...
+
+    def parent_department_id(self, department_id: int) -> int | None: ...
+
 
 _directory: Directory | None = None
 
@@ -53,3 +60,53 @@ def directory() -> Directory:
     if _directory is None:
         raise RuntimeError("no directory registered (is domain.directory in INSTALLED_APPS?)")
     return _directory
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline on the work calendar; provisional when the year's official arrangement is unknown."""
+
+    at: datetime
+    provisional: bool = False
+
+
+class WorkCalendar(Protocol):
+    """Working days (weekdays that are not public holidays, plus 调休 make-up days)."""
+
+    def add_working_days(self, start: datetime, days: int) -> Due:
+        """The end of the working day `days` working days after `start` (in the calendar's timezone)."""
+        ...
+
+    def working_days_between(self, start: datetime, end: datetime) -> float: ...
+
+
+class Notifier(Protocol):
+    def notify(self, *, user_ids: list[int], kind: str, title: str, body: str, link: str = "") -> int:
+        """Deliver to every channel; returns the number of deliveries."""
+        ...
+
+
+_calendar: WorkCalendar | None = None
+_notifier: Notifier | None = None
+
+
+def register_calendar(calendar: WorkCalendar) -> None:
+    global _calendar
+    _calendar = calendar
+
+
+def calendar() -> WorkCalendar:
+    if _calendar is None:
+        raise RuntimeError("no work calendar registered (is domain.workcalendar in INSTALLED_APPS?)")
+    return _calendar
+
+
+def register_notifier(notifier: Notifier) -> None:
+    global _notifier
+    _notifier = notifier
+
+
+def notifier() -> Notifier:
+    if _notifier is None:
+        raise RuntimeError("no notifier registered (is domain.notifications in INSTALLED_APPS?)")
+    return _notifier

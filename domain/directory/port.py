@@ -29,3 +29,13 @@ class DirectoryPort:
 
     def user_id_for_username(self, username: str) -> int | None:
         return get_user_model().objects.filter(username=username, is_active=True).values_list("id", flat=True).first()
+
+    def users_with_role(self, *, department_id: int, role_code: str) -> list[int]:
+        return list(
+            Membership.objects.filter(department_id=department_id, role__code=role_code, user__is_active=True)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+
+    def parent_department_id(self, department_id: int) -> int | None:
+        return Department.objects.filter(pk=department_id).values_list("parent_id", flat=True).first()

@@ -9,7 +9,16 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from . import expressions
-from .parser import BPMN_NS, CAMUNDA_NS, SPIFF_NS, TONGBAN_NS, TongbanParser, parse_xml, read_people_attributes
+from .parser import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    SPIFF_NS,
+    TONGBAN_NS,
+    TongbanParser,
+    parse_escalation,
+    parse_xml,
+    read_people_attributes,
+)
 from .views import Problem
 
 
@@ -132,7 +141,7 @@ def _expressions_in(tree: Any) -> list[tuple[str, str, str]]:
         if node.get("value"):
             found.append((owner(node), node.get("value"), "eval"))
     for node in tree.iter():
-        for attr in ("departmentScope", "slaWorkingDays"):
+        for attr in ("departmentScope", "slaWorkingDays", "workingDays"):
             value = node.get(f"{{{TONGBAN_NS}}}{attr}") if isinstance(node.tag, str) else None
             if value:
                 found.append((node.get("id"), value, "eval"))
@@ -209,6 +218,10 @@ def _check_people(
                         severity="warning",
                     )
                 )
+    try:
+        parse_escalation(people["escalation"] or "")
+    except ValueError as exc:
+        errors.append(Problem(f"催办阈值格式错误 / tongban:escalation: {exc}", element_id, file_name))
     if people["form_key"] and people["form_key"] not in checks.form_keys:
         errors.append(
             Problem(

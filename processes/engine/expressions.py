@@ -21,6 +21,7 @@ from RestrictedPython.Guards import (
 )
 
 from . import sandbox
+from .workdays import working_days_later
 
 # Refused at compile time so that a designer hears about them at deploy, not at run time.
 FORBIDDEN_NAMES = frozenset(
@@ -153,6 +154,7 @@ def _globals(clock: sandbox.Clock, context: dict[str, Any]) -> dict[str, Any]:
         "_mod_": sandbox.guarded_mod,
     }
     env.update(sandbox.HELPERS)
+    env["working_days_later"] = working_days_later
     env.update(context)
     return env
 

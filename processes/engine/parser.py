@@ -24,6 +24,26 @@ ISO_TIMER = re.compile(
 )
 
 
+_POLICY_KEYS = {"blue": "blue_share", "yellow": "yellow_working_days"}
+
+
+def parse_escalation(text: str) -> dict[str, float]:
+    """`tongban:escalation="blue=0.5;yellow=2"` → {"blue_share": 0.5, "yellow_working_days": 2.0}.
+
+    blue: share of the SLA used before the first reminder (0–1); yellow: working days before the
+    due time for the warning. Raises ValueError with a readable message on anything else."""
+    policy: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        key, _, value = part.partition("=")
+        if key.strip() not in _POLICY_KEYS:
+            raise ValueError(f"unknown escalation setting '{key.strip()}' (use blue=0.67;yellow=1)")
+        number = float(value)
+        if key.strip() == "blue" and not 0 < number < 1:
+            raise ValueError("blue must be a share between 0 and 1")
+        policy[_POLICY_KEYS[key.strip()]] = number
+    return policy
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -119,12 +139,23 @@ class TongbanParser(SpiffBpmnParser):  # type: ignore[misc]
 
 
 def quote_bare_timers(tree: Any) -> None:
-    """Timer expressions are Python: accept bare ISO-8601 ("PT5M") as modelers write it."""
+    """Timer expressions are Python: accept bare ISO-8601 ("PT5M") as modelers write it.
+
+    A timer event with `tongban:workingDays="5"` (or an expression) becomes a timeDate computed on
+    the work calendar when the timer starts waiting."""
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
             text = (node.text or "").strip()
             if ISO_TIMER.match(text):
                 node.text = f'"{text}"'
+    for event in tree.iter():
+        days = event.get(f"{{{TONGBAN_NS}}}workingDays") if isinstance(event.tag, str) else None
+        timer = event.find(f"{{{BPMN_NS}}}timerEventDefinition") if days else None
+        if timer is None:
+            continue
+        for child in list(timer):
+            timer.remove(child)
+        etree.SubElement(timer, f"{{{BPMN_NS}}}timeDate").text = f"working_days_later({days})"
 
 
 def parse_xml(text: str | bytes, filename: str) -> Any:

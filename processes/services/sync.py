@@ -1,13 +1,11 @@
 """Rebuild an instance's read models from its workflow, touching only rows that changed."""
 
 import json
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime, parse_duration
 
 from .. import store
 from ..engine import expressions
@@ -15,43 +13,15 @@ from ..engine.runtime import EngineError
 from ..engine.views import HumanTaskView
 from ..models import HumanTask, JobStatus, MessageSubscription, ServiceJob, TaskCandidate, TaskStatus, TimerSchedule
 from ..ports import directory
+from .deadlines import attribute_value, task_deadline
 
 if TYPE_CHECKING:
     from .runner import Step
 
-_JUEL = re.compile(r"^\$\{(.*)\}$", re.S)
-ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-
-
-def _value(raw: str, data: dict[str, Any]) -> Any:
-    """A Camunda attribute: a literal, or `${expression}` evaluated over the task data."""
-    match = _JUEL.match(raw.strip())
-    if match:
-        return expressions.evaluate(match.group(1), data)
-    return raw
-
-
-def _due(raw: str, data: dict[str, Any], now: datetime) -> datetime | None:
-    if not raw:
-        return None
-    value = _value(raw, data)
-    if isinstance(value, datetime):
-        return value
-    text = str(value).strip()
-    duration = ISO_DURATION.match(text) and parse_duration(text)
-    if duration:
-        return now + duration
-    moment = parse_datetime(text)
-    if moment is None and re.match(r"^\d{4}-\d{2}-\d{2}$", text):
-        moment = parse_datetime(text + "T23:59:59")
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
 
 def _priority(raw: str, data: dict[str, Any]) -> int:
     try:
-        return int(_value(raw, data)) if raw else 50
+        return int(attribute_value(raw, data)) if raw else 50
     except (TypeError, ValueError, expressions.ExpressionError):
         return 50
 
@@ -70,9 +40,10 @@ def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[Hum
             )
     assignee_id = None
     if people.get("assignee"):
-        username = _value(people["assignee"], data)
+        username = attribute_value(people["assignee"], data)
         assignee_id = directory().user_id_for_username(str(username)) if username else None
     roles = list(people.get("candidate_roles") or []) or ([view.lane] if view.lane else [])
+    deadline = task_deadline(people, data, now)
     row = HumanTask(
         instance=instance,
         spiff_task_id=UUID(view.task_id),
@@ -87,7 +58,10 @@ def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[Hum
         assignee_id=assignee_id,
         priority=_priority(people.get("priority", ""), data),
         form_key=people.get("form_key", ""),
-        due_at=_due(people.get("due_date", ""), data, now),
+        due_at=deadline.due_at,
+        due_provisional=deadline.provisional,
+        sla_started_at=deadline.sla_started_at,
+        escalation_policy=deadline.policy,
         claimed_at=now if assignee_id else None,
     )
     candidates = [TaskCandidate(task=row, role_code=r) for r in roles]

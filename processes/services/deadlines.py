@@ -1,0 +1,66 @@
+"""Due times of human tasks: Camunda `dueDate` (ISO date or duration) and our
+`tongban:slaWorkingDays` (N working days on the work calendar, may be an expression such as
+`urgency == 'urgent' and 3 or 15`), plus the per-diagram escalation thresholds."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime, parse_duration
+
+from ..engine import expressions
+from ..engine.parser import parse_escalation
+from ..ports import calendar
+
+_JUEL = re.compile(r"^\$\{(.*)\}$", re.S)
+ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+@dataclass
+class Deadline:
+    due_at: datetime | None = None
+    provisional: bool = False
+    sla_started_at: datetime | None = None
+    policy: dict[str, float] = field(default_factory=dict)
+
+
+def attribute_value(raw: str, data: dict[str, Any]) -> Any:
+    """A Camunda attribute: a literal, or `${expression}` evaluated over the task data."""
+    match = _JUEL.match(raw.strip())
+    if match:
+        return expressions.evaluate(match.group(1), data)
+    return raw
+
+
+def _iso_due(raw: str, data: dict[str, Any], now: datetime) -> datetime | None:
+    value = attribute_value(raw, data)
+    if isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    duration = ISO_DURATION.match(text) and parse_duration(text)
+    if duration:
+        return now + duration
+    moment = parse_datetime(text)
+    if moment is None and re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        moment = parse_datetime(text + "T23:59:59")
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def task_deadline(people: dict[str, Any], data: dict[str, Any], now: datetime) -> Deadline:
+    """The due time of a new task; the SLA in working days wins over a Camunda dueDate."""
+    deadline = Deadline(policy=parse_escalation(people.get("escalation") or ""))
+    if people.get("sla_working_days"):
+        days = expressions.evaluate(people["sla_working_days"], data)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            raise expressions.ExpressionError(f"slaWorkingDays must give a whole number of days, got {days!r}")
+        due = calendar().add_working_days(now, days)
+        deadline.due_at, deadline.provisional = due.at, due.provisional
+    elif people.get("due_date"):
+        deadline.due_at = _iso_due(people["due_date"], data, now)
+    if deadline.due_at is not None:
+        deadline.sla_started_at = now
+    return deadline

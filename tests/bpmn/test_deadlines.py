@@ -1,0 +1,102 @@
+"""Deadlines drawn in BPMN: `tongban:slaWorkingDays` on user tasks and `tongban:workingDays` on
+timer events land on the work calendar; `tongban:escalation` thresholds travel with the task."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from processes.engine.compile import DefinitionInvalid
+from processes.models import HumanTask, TimerSchedule
+from processes.services.definitions import definition_deploy
+from processes.services.instances import instance_start
+from processes.tasks import timers_fire_due
+from tests import factories as f
+from tests.bpmn.diagrams import chain, user_task
+from tests.calendar_fake import weekday_calendar
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Friday 2026-06-05 10:00 in Shanghai.
+FRIDAY = datetime(2026, 6, 5, 10, 0, tzinfo=SHANGHAI)
+
+SLA_TASK = user_task(
+    "review",
+    "reviewer",
+    'tongban:slaWorkingDays="urgency == \'urgent\' and 3 or 15" tongban:escalation="blue=0.5;yellow=2"',
+)
+TIMED_TASK = (
+    '<bpmn:userTask id="handle" name="承办" camunda:candidateGroups="reviewer" />'
+    '<bpmn:boundaryEvent id="late" attachedToRef="handle" tongban:workingDays="2">'
+    '<bpmn:timerEventDefinition id="late_def"><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>'
+    "</bpmn:boundaryEvent>"
+)
+
+
+@pytest.fixture(autouse=True)
+def fake_calendar():  # type: ignore[no-untyped-def]
+    with weekday_calendar() as calendar:
+        yield calendar
+
+
+def test_sla_in_working_days_skips_the_weekend_and_carries_the_policy() -> None:
+    f.deploy(chain("sla", SLA_TASK))
+    clerk = f.user("clerk")
+    with time_machine.travel(FRIDAY, tick=False):
+        urgent = instance_start(process_key="sla", actor=f.actor(clerk), data={"urgency": "urgent"})
+        normal = instance_start(process_key="sla", actor=f.actor(clerk), data={"urgency": "normal"})
+    urgent_task = HumanTask.objects.get(instance=urgent)
+    assert urgent_task.due_at == datetime(2026, 6, 10, 18, 0, tzinfo=SHANGHAI), "Fri + 3 working days = Wed"
+    assert urgent_task.sla_started_at == FRIDAY
+    assert urgent_task.escalation_policy == {"blue_share": 0.5, "yellow_working_days": 2.0}
+    assert HumanTask.objects.get(instance=normal).due_at == datetime(2026, 6, 26, 18, 0, tzinfo=SHANGHAI)
+
+
+def test_a_working_day_timer_fires_on_the_right_calendar_day() -> None:
+    """The timer's own PT1H is replaced: 2 working days from Friday is Tuesday 18:00."""
+    xml = chain("timed", TIMED_TASK).replace(
+        '<bpmn:sequenceFlow id="f1" sourceRef="handle" targetRef="late" />',
+        '<bpmn:sequenceFlow id="f1" sourceRef="handle" targetRef="end" />',
+    )
+    f.deploy(xml)
+    with time_machine.travel(FRIDAY, tick=False):
+        instance = instance_start(process_key="timed", actor=f.actor(f.user("clerk")))
+    timer = TimerSchedule.objects.get(instance=instance)
+    assert timer.due_at == datetime(2026, 6, 9, 18, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(datetime(2026, 6, 9, 17, 59, tzinfo=SHANGHAI), tick=False):
+        assert timers_fire_due() == 0
+    with time_machine.travel(datetime(2026, 6, 9, 18, 1, tzinfo=SHANGHAI), tick=False):
+        assert timers_fire_due() == 1
+    instance.refresh_from_db()
+    assert instance.status == "completed", "the interrupting timer took the task's place"
+    assert HumanTask.objects.get(instance=instance).status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("attribute", "fragment"),
+    [
+        ('tongban:escalation="blue=2"', "blue"),
+        ('tongban:escalation="red=1"', "unknown"),
+        ("tongban:slaWorkingDays=\"__import__('os')\"", "__import__"),
+    ],
+)
+def test_bad_deadline_attributes_are_refused_at_deploy(attribute: str, fragment: str) -> None:
+    with pytest.raises(DefinitionInvalid) as err:
+        definition_deploy(bpmn_xml=chain("bad_sla", user_task("review", "reviewer", attribute)))
+    assert any(fragment in p.message and p.element_id == "review" for p in err.value.problems)
+
+
+def test_working_days_expression_is_checked_at_deploy() -> None:
+    with pytest.raises(DefinitionInvalid) as err:
+        definition_deploy(bpmn_xml=chain("bad_timer", TIMED_TASK.replace('"2"', "\"open('x')\"")))
+    assert any(p.element_id == "late" for p in err.value.problems)
+
+
+def test_provisional_year_is_marked_on_the_task() -> None:
+    f.deploy(chain("sla", SLA_TASK))
+    with time_machine.travel(datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI), tick=False):
+        instance = instance_start(process_key="sla", actor=f.actor(f.user("clerk")), data={"urgency": "urgent"})
+    task = HumanTask.objects.get(instance=instance)
+    assert task.due_at.astimezone(SHANGHAI).year == 2027 and task.due_provisional
+    assert task.due_at - datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI) > timedelta(days=3)

@@ -106,6 +106,7 @@ class HumanTask(models.Model):
     # calendar year, the ladder level reached, and when the next level is due (indexed: the
     # escalation tick is a range scan on it, never a scan of all open tasks).
     sla_started_at = models.DateTimeField(null=True, blank=True)
+    sla_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
     due_provisional = models.BooleanField(default=False)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
@@ -118,6 +119,9 @@ class HumanTask(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Working days from creation to completion, computed once on the calendar when the task is
+    # done, so that the league table averages it in SQL.
+    handling_working_days = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("人工任务")
@@ -270,3 +274,53 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action}"
+
+
+class TaskReminder(models.Model):
+    """催办: a supervisor's reminder on an open task (rate-limited per task)."""
+
+    task = models.ForeignKey(HumanTask, on_delete=models.CASCADE, related_name="reminders")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.TextField(blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("催办")
+        verbose_name_plural = _("催办")
+        indexes = [models.Index(fields=["task", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"催办 #{self.task_id} @ {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: the assignee asks for more working days before the due time; a supervisor decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("已驳回")
+
+    task = models.ForeignKey(HumanTask, on_delete=models.CASCADE, related_name="extension_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    working_days = models.PositiveSmallIntegerField(_("延期工作日"))
+    reason = models.TextField(_("理由"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    previous_due_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        constraints = [
+            models.UniqueConstraint(fields=["task"], condition=models.Q(status="pending"), name="one_pending_extension")
+        ]
+
+    def __str__(self) -> str:
+        return f"延期 #{self.task_id} +{self.working_days}"

@@ -47,6 +47,10 @@ class Directory(Protocol):
 
     def parent_department_id(self, department_id: int) -> int | None: ...
 
+    def department_subtree_ids(self, department_id: int) -> list[int]:
+        """The department and every department below it."""
+        ...
+
 
 _directory: Directory | None = None
 

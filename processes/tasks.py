@@ -63,3 +63,11 @@ def enqueue_job(job_id: int, dispatch: int = 1) -> None:
 
 def enqueue_message(name: str, correlation: dict[str, Any], payload: Any, source_instance_id: int) -> None:
     deliver_message.delay(name, correlation, payload, source_instance_id)
+
+
+@shared_task(name="processes.tasks.escalation_tick")
+def escalation_tick() -> int:
+    """Move due tasks up the escalation ladder (beat: every minute)."""
+    from .services.escalation import escalation_tick as tick
+
+    return tick()

@@ -21,7 +21,7 @@ def start(interval: float) -> None:
 
 
 def _loop(interval: float) -> None:
-    from .tasks import jobs_sweep, timers_fire_due
+    from .tasks import escalation_tick, jobs_sweep, timers_fire_due
 
     rounds = 0
     while True:
@@ -32,6 +32,8 @@ def _loop(interval: float) -> None:
             rounds += 1
             if rounds % 12 == 0:
                 jobs_sweep()
+            # Last: a failing tick must not starve the timers or the sweep.
+            escalation_tick()
         except Exception:
             log.exception("timer loop round failed")
         finally:

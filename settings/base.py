@@ -25,7 +25,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "domain.directory",
+    "domain.workcalendar",
     "domain.approvals",
+    "domain.notifications",
     "processes",
     "handlers",
     "webui",
@@ -137,6 +139,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "processes.tasks.timers_fire_due", "schedule": timedelta(seconds=5)},
     "sweep-stuck-jobs": {"task": "processes.tasks.jobs_sweep", "schedule": timedelta(seconds=60)},
+    "escalate-overdue": {"task": "processes.tasks.escalation_tick", "schedule": timedelta(seconds=60)},
 }
 
 TONGBAN = {
@@ -151,6 +154,20 @@ TONGBAN = {
     # A job still "running" this long after its last update is presumed to have lost its worker.
     "JOB_RUNNING_STUCK_SECONDS": env.int("TONGBAN_JOB_RUNNING_STUCK_SECONDS", default=900),
     "BPMN_DIR": BASE_DIR / "bpmn",
+    # The escalation ladder's global defaults; a diagram's `tongban:escalation` overrides them per task.
+    # blue (提醒) once this share of the SLA's working time is used; yellow (预警) once the task is due
+    # within this many working days; red (逾期) at the due time. Yellow notifies SUPERVISOR_ROLE in the
+    # task's department, red the same role in the parent department.
+    "ESCALATION": {"blue_share": 2 / 3, "yellow_working_days": 1},
+    # Delivery channels of notifications, by registered name (domain.notifications.channels).
+    "NOTIFICATION_CHANNELS": env.list("TONGBAN_NOTIFICATION_CHANNELS", default=["inapp", "email"]),
+    # Holders of this role supervise their department's subtree (督办: lists, 催办, reassign, extensions).
+    "SUPERVISOR_ROLE": env.str("TONGBAN_SUPERVISOR_ROLE", default="supervisor"),
+    "REMINDER_INTERVAL_MINUTES": env.int("TONGBAN_REMINDER_INTERVAL_MINUTES", default=60),
+    # Work calendar (domain.workcalendar): a deadline of N working days ends at WORKDAY_END local time;
+    # working hours are the (start, end) periods of a working day.
+    "WORKDAY_END": env.str("TONGBAN_WORKDAY_END", default="18:00"),
+    "WORK_HOURS": [("09:00", "12:00"), ("13:30", "18:00")],
 }
 
 LOGGING = {

@@ -39,3 +39,9 @@ class DirectoryPort:
 
     def parent_department_id(self, department_id: int) -> int | None:
         return Department.objects.filter(pk=department_id).values_list("parent_id", flat=True).first()
+
+    def department_subtree_ids(self, department_id: int) -> list[int]:
+        path = Department.objects.filter(pk=department_id).values_list("path", flat=True).first()
+        if path is None:
+            return []
+        return list(Department.objects.filter(path__startswith=path).values_list("id", flat=True))

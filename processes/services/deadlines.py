@@ -23,6 +23,7 @@ class Deadline:
     due_at: datetime | None = None
     provisional: bool = False
     sla_started_at: datetime | None = None
+    sla_working_days: int | None = None
     policy: dict[str, float] = field(default_factory=dict)
 
 
@@ -58,9 +59,54 @@ def task_deadline(people: dict[str, Any], data: dict[str, Any], now: datetime) -
         if not isinstance(days, int) or isinstance(days, bool) or days < 0:
             raise expressions.ExpressionError(f"slaWorkingDays must give a whole number of days, got {days!r}")
         due = calendar().add_working_days(now, days)
-        deadline.due_at, deadline.provisional = due.at, due.provisional
+        deadline.due_at, deadline.provisional, deadline.sla_working_days = due.at, due.provisional, days
     elif people.get("due_date"):
         deadline.due_at = _iso_due(people["due_date"], data, now)
     if deadline.due_at is not None:
         deadline.sla_started_at = now
     return deadline
+
+
+def deadlines_recompute_provisional(*, years: list[int] | None = None) -> int:
+    """After administrators load a year's official arrangement: recompute the due times of open
+    tasks whose SLA rested on a provisional calendar year. Connected to the work calendar's
+    `calendar_changed` signal; returns how many tasks moved."""
+    from django.db import transaction
+
+    from ..models import HumanTask, TaskStatus
+    from .audit import AuditBuffer
+    from .escalation import escalation_reset
+
+    audit, moved = AuditBuffer(), 0
+    with transaction.atomic():
+        rows = (
+            HumanTask.objects.select_for_update()
+            .select_related("instance__definition")
+            .filter(
+                status=TaskStatus.OPEN,
+                due_provisional=True,
+                sla_started_at__isnull=False,
+                sla_working_days__isnull=False,
+            )
+        )
+        for task in rows:
+            due = calendar().add_working_days(task.sla_started_at, task.sla_working_days)  # type: ignore[arg-type]
+            if (due.at, due.provisional) == (task.due_at, task.due_provisional):
+                continue
+            previous, task.due_at, task.due_provisional = task.due_at, due.at, due.provisional
+            escalation_reset(task)
+            task.save(update_fields=["due_at", "due_provisional", "escalation_level", "next_escalation_at"])
+            audit.add(
+                "task_due_recomputed",
+                instance=task.instance,
+                task=task,
+                payload={
+                    "from": previous.isoformat() if previous else None,
+                    "to": due.at.isoformat(),
+                    "provisional": due.provisional,
+                    "years": years or [],
+                },
+            )
+            moved += 1
+        audit.flush()
+    return moved

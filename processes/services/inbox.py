@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from .. import store
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import HumanTask, TaskComment, TaskStatus
-from ..ports import Actor, directory
+from ..ports import Actor, calendar, directory
 from ..selectors import task_can_act
 from .audit import audit_append
 from .definitions import HEAVY_FIELDS, form_schema
@@ -137,6 +137,7 @@ def human_task_complete(*, task_id: int, actor: Actor, data: dict[str, Any] | No
             draft={},
             assignee_id=Coalesce(F("assignee_id"), Value(actor.user_id)),
             claimed_at=Coalesce(F("claimed_at"), Value(now)),
+            handling_working_days=calendar().working_days_between(task.created_at, now),
         )
         if not updated:
             raise Conflict("任务已办理 / task is already completed", detail={"status": "completed"})

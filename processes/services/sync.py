@@ -14,6 +14,7 @@ from ..engine.views import HumanTaskView
 from ..models import HumanTask, JobStatus, MessageSubscription, ServiceJob, TaskCandidate, TaskStatus, TimerSchedule
 from ..ports import directory
 from .deadlines import attribute_value, task_deadline
+from .escalation import escalation_schedule
 
 if TYPE_CHECKING:
     from .runner import Step
@@ -62,8 +63,11 @@ def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[Hum
         due_provisional=deadline.provisional,
         sla_started_at=deadline.sla_started_at,
         escalation_policy=deadline.policy,
+        sla_working_days=deadline.sla_working_days,
         claimed_at=now if assignee_id else None,
     )
+    if row.due_at is not None:
+        escalation_schedule(row, now)
     candidates = [TaskCandidate(task=row, role_code=r) for r in roles]
     candidates += [TaskCandidate(task=row, username=u) for u in row.candidate_users]
     return row, candidates

@@ -100,3 +100,61 @@ def test_provisional_year_is_marked_on_the_task() -> None:
     task = HumanTask.objects.get(instance=instance)
     assert task.due_at.astimezone(SHANGHAI).year == 2027 and task.due_provisional
     assert task.due_at - datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI) > timedelta(days=3)
+
+
+def test_a_bpmn_sla_task_climbs_the_ladder_once_per_level(fake_calendar) -> None:  # type: ignore[no-untyped-def]
+    from processes import ports
+    from processes.models import AuditEvent
+    from processes.services.escalation import escalation_tick
+    from tests.processes.test_supervision import FakeNotifier
+
+    previous = ports._notifier
+    notifier = FakeNotifier()
+    ports.register_notifier(notifier)
+    try:
+        district = f.department("330106", "西湖区", parent=f.department("330100", "杭州市"))
+        f.user("clerk", roles=["reviewer"], dept=district)
+        f.deploy(chain("sla", SLA_TASK))
+        with time_machine.travel(FRIDAY, tick=False):
+            instance = instance_start(
+                process_key="sla",
+                actor=f.actor(f.user("applicant")),
+                department_id=district.pk,
+                data={"urgency": "urgent"},
+            )
+        task = HumanTask.objects.get(instance=instance)
+        assert task.next_escalation_at is not None and FRIDAY < task.next_escalation_at < task.due_at
+        for hours in (1, 24 * 3, 24 * 6, 24 * 6):  # not yet; blue+yellow; red; a restarted beat: nothing
+            with time_machine.travel(FRIDAY + timedelta(hours=hours), tick=False):
+                escalation_tick()
+        task.refresh_from_db()
+        levels = list(AuditEvent.objects.filter(action="task_escalated").values_list("payload__level", flat=True))
+        assert task.escalation_level == 3 and levels == [1, 2, 3]
+    finally:
+        ports._notifier = previous
+
+
+def test_provisional_due_times_move_when_the_official_year_arrives(fake_calendar) -> None:  # type: ignore[no-untyped-def]
+    from processes import ports
+    from processes.models import AuditEvent
+    from processes.services.deadlines import deadlines_recompute_provisional
+    from tests.calendar_fake import WeekdayCalendar
+
+    class Official2027(WeekdayCalendar):
+        """The arrangement as published: 4 Jan 2027 is a holiday, and the year is official."""
+
+        def add_working_days(self, start, days):  # type: ignore[no-untyped-def]
+            due = super().add_working_days(start, days + 1)
+            return ports.Due(at=due.at, provisional=False)
+
+    f.deploy(chain("sla", SLA_TASK))
+    with time_machine.travel(datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI), tick=False):
+        instance = instance_start(process_key="sla", actor=f.actor(f.user("clerk")), data={"urgency": "urgent"})
+    task = HumanTask.objects.get(instance=instance)
+    assert task.due_provisional and task.sla_working_days == 3
+    ports.register_calendar(Official2027())
+    assert deadlines_recompute_provisional(years=[2027]) == 1
+    assert deadlines_recompute_provisional(years=[2027]) == 0, "nothing left to move"
+    task.refresh_from_db()
+    assert not task.due_provisional and task.due_at == datetime(2027, 1, 5, 18, 0, tzinfo=SHANGHAI)
+    assert AuditEvent.objects.filter(action="task_due_recomputed", task_id=task.pk).count() == 1

@@ -1,6 +1,5 @@
 """Audit trail for auditors: search, verify the hash chain, export (CSV, XLSX, JSON lines)."""
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -9,10 +8,8 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +20,7 @@ from processes.models import AuditEvent
 from processes.services.audit import audit_verify
 from processes.services.audit_export import FORMATS, audit_export
 
-from .common import errors
+from .common import ExportFormatIsNotARenderer, errors
 
 AUDITOR_ROLE = "auditor"
 
@@ -125,17 +122,6 @@ class AuditVerifyView(APIView):
     def get(self, request: Request) -> Response:
         result = audit_verify()
         return Response(VerifyResultSerializer(result).data)
-
-
-class ExportFormatIsNotARenderer(DefaultContentNegotiation):
-    """`?format=` names the export file here; DRF would read it as a renderer and answer 404."""
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        # Only error bodies are rendered here (the export itself streams), always by the first renderer.
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
 
 
 class AuditExportView(APIView):

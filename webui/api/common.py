@@ -1,8 +1,11 @@
 """What every API view needs: the acting person, and the standard error responses for the schema."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from processes.ports import Actor, directory
@@ -33,3 +36,14 @@ def errors(*codes: int) -> dict[int, Any]:
         422: "流程无法推进 / the process cannot advance",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=described[code]) for code in codes}
+
+
+class ExportFormatIsNotARenderer(DefaultContentNegotiation):
+    """`?format=` names the export file here; DRF would read it as a renderer and answer 404."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        # Only error bodies are rendered here (a download is an HttpResponse), always by the first renderer.
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type

@@ -8,6 +8,8 @@ from .audit import urlpatterns as audit_urlpatterns
 from .definitions import DefinitionViewSet
 from .incidents import IncidentViewSet
 from .instances import InstanceViewSet, MessageView
+from .notifications import urlpatterns as notification_urlpatterns
+from .supervision import urlpatterns as supervision_urlpatterns
 from .tasks import InboxView, TaskViewSet
 
 app_name = "api"
@@ -22,6 +24,8 @@ urlpatterns = [
     path("inbox/", InboxView.as_view(), name="inbox"),
     path("messages/", MessageView.as_view(), name="messages"),
     path("auth/token/", obtain_auth_token, name="token"),
+    *supervision_urlpatterns,
     path("", include(router.urls)),
     *audit_urlpatterns,
+    *notification_urlpatterns,
 ]

@@ -163,6 +163,9 @@ def escalation_reset(task: HumanTask, now: datetime | None = None) -> HumanTask:
     return escalation_schedule(task, now)
 
 
+TICK_CHUNK = 100
+
+
 def escalation_tick(*, now: datetime | None = None, batch: int = 1000) -> int:
     """Escalate the open tasks whose next level is due; returns the number of levels fired.
 
@@ -170,8 +173,17 @@ def escalation_tick(*, now: datetime | None = None, batch: int = 1000) -> int:
     both firing; on SQLite the IMMEDIATE transaction serialises them.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        return sum(_escalate_safely(task, now) for task in _due_tasks(now, batch))
+    fired = seen = 0
+    while seen < batch:
+        wanted = min(TICK_CHUNK, batch - seen)
+        # Short transactions: the audit chain's lock is held per chunk, not for the whole tick.
+        with transaction.atomic():
+            tasks = _due_tasks(now, wanted)
+            fired += sum(_escalate_safely(task, now) for task in tasks)
+        seen += len(tasks)
+        if len(tasks) < wanted:
+            break
+    return fired
 
 
 def _due_tasks(now: datetime, batch: int) -> list[HumanTask]:

@@ -137,7 +137,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_BEAT_SCHEDULE = {
-    "fire-due-timers": {"task": "processes.tasks.timers_fire_due", "schedule": timedelta(seconds=5)},
+    "fire-due-timers": {
+        "task": "processes.tasks.timers_fire_due",
+        "schedule": timedelta(seconds=env.float("TONGBAN_TIMER_POLL_SECONDS", default=5.0)),
+    },
     "sweep-stuck-jobs": {"task": "processes.tasks.jobs_sweep", "schedule": timedelta(seconds=60)},
     "escalate-overdue": {"task": "processes.tasks.escalation_tick", "schedule": timedelta(seconds=60)},
 }

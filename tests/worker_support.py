@@ -1,12 +1,17 @@
-"""A real Celery worker in a subprocess, for the `worker` tests.
+"""A real Celery worker (and, on demand, a real `celery beat`) in subprocesses, for the `worker` tests.
 
 The worker runs `celery -A settings worker` in its own process group (so the main process and its
 prefork children can be killed together), with the test settings, the pytest-django *test* database,
 the same broker, a short visibility timeout, and tests.worker_handlers loaded.
+
+`Workers.start_beat()` adds `celery -A settings beat` with the same environment, its own process group,
+a schedule file in the test's directory and the "fire-due-timers" entry polling every second
+(TONGBAN_TIMER_POLL_SECONDS, read by settings/base.py).
 """
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +28,7 @@ from django.db import connection
 BASE_DIR = Path(__file__).resolve().parent.parent
 CELERY = BASE_DIR / ".venv" / "bin" / "celery"
 VISIBILITY_TIMEOUT = 5  # seconds before redis hands an unacknowledged message to another worker
+BEAT_TIMER_POLL_SECONDS = 1.0  # the beat's "fire-due-timers" interval in these tests (production: 5 s)
 
 
 def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
@@ -78,7 +84,9 @@ def purge_queue() -> int:
 
 
 @dataclass
-class Worker:
+class CeleryProcess:
+    """A `celery` subprocess leading its own process group, logging to `log_path`."""
+
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
@@ -94,7 +102,7 @@ class Worker:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the whole worker: the main process and its prefork children (one process group)."""
+        """SIGKILL the whole group: the main process and its (prefork) children."""
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -115,6 +123,18 @@ class Worker:
             self.kill()
         elif self.process.returncode is None:
             self.process.wait(timeout=timeout)
+
+
+class Worker(CeleryProcess):
+    """`celery -A settings worker`."""
+
+
+class Beat(CeleryProcess):
+    """`celery -A settings beat`."""
+
+    def sent(self, task: str) -> int:
+        """How many times the beat has logged sending `task` (a task name) to the broker."""
+        return len(re.findall(rf"Sending due task \S+ \({re.escape(task)}\)", self.log()))
 
 
 def group_members(pgid: int) -> list[int]:
@@ -143,6 +163,7 @@ class Workers:
     def __init__(self, directory: Path, *, extra_env: dict[str, str] | None = None) -> None:
         self.directory = directory
         self.started: list[Worker] = []
+        self.beats: list[Beat] = []
         broker = os.environ.get("CELERY_BROKER_URL") or str(settings.CELERY_BROKER_URL)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "PYTEST_"))}
         env.update(
@@ -161,40 +182,69 @@ class Workers:
         )
         self.env = env
 
-    def start(self, *, timeout: float = 30) -> Worker:
-        index = len(self.started) + 1
-        name = f"tongban-test-{os.getpid()}-{index}@%h"
-        log_path = self.directory / f"worker-{index}.log"
+    @staticmethod
+    def _spawn(arguments: list[str], log_path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
         celery = [str(CELERY)] if CELERY.exists() else [sys.executable, "-m", "celery"]
-        options = "-l info -c 1 -P prefork --without-heartbeat --without-mingle --without-gossip".split()
-        command = [*celery, "-A", "settings", "worker", "-Q", queue_name(), "-n", name, *options]
         with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command,
+            return subprocess.Popen(
+                [*celery, "-A", "settings", *arguments],
                 cwd=BASE_DIR,
-                env=self.env,
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        worker = Worker(name=name, process=process, log_path=log_path)
-        self.started.append(worker)
 
+    @staticmethod
+    def _wait_ready(proc: CeleryProcess, marker: str, timeout: float) -> None:
         def ready() -> bool:
-            if not worker.alive():
-                raise AssertionError(f"the worker exited with {process.returncode}:\n{worker.log()[-4000:]}")
-            return " ready." in worker.log()
+            if not proc.alive():
+                raise AssertionError(f"{proc.name} exited with {proc.process.returncode}")
+            return marker in proc.log()
 
         try:
-            wait_for(ready, timeout=timeout, what=f"worker {name} to be ready")
+            wait_for(ready, timeout=timeout, what=f"{proc.name} to be ready")
         except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{worker.log()[-4000:]}") from None
+            raise AssertionError(f"{exc}\n{proc.log()[-4000:]}") from None
+
+    def start(self, *, timeout: float = 30) -> Worker:
+        index = len(self.started) + 1
+        name = f"tongban-test-{os.getpid()}-{index}@%h"
+        log_path = self.directory / f"worker-{index}.log"
+        options = "-l info -c 1 -P prefork --without-heartbeat --without-mingle --without-gossip".split()
+        process = self._spawn(["worker", "-Q", queue_name(), "-n", name, *options], log_path, self.env)
+        worker = Worker(name=name, process=process, log_path=log_path)
+        self.started.append(worker)
+        self._wait_ready(worker, " ready.", timeout)
         return worker
 
+    def start_beat(
+        self, *, timer_poll_seconds: float = BEAT_TIMER_POLL_SECONDS, wait: bool = True, timeout: float = 30
+    ) -> Beat:
+        """Start `celery beat` on the same broker, queue and database as the workers.
+
+        The schedule file lives in the test's directory, so no state survives from an earlier run.
+        With `wait=False` it returns at once (start a worker meanwhile, then call `beat_ready`)."""
+        index = len(self.beats) + 1
+        log_path = self.directory / f"beat-{index}.log"
+        schedule = self.directory / f"beat-{index}-schedule"
+        env = {**self.env, "TONGBAN_TIMER_POLL_SECONDS": str(timer_poll_seconds)}
+        process = self._spawn(["beat", "-l", "info", "--schedule", str(schedule)], log_path, env)
+        beat = Beat(name=f"beat-{index}", process=process, log_path=log_path)
+        self.beats.append(beat)
+        if wait:
+            self.beat_ready(beat, timeout=timeout)
+        return beat
+
+    def beat_ready(self, beat: Beat, *, timeout: float = 30) -> Beat:
+        self._wait_ready(beat, "beat: Starting...", timeout)
+        return beat
+
     def stop_all(self) -> None:
-        for worker in self.started:
-            worker.stop()
+        # The beats first, so that nothing is sent to workers that are going away.
+        for proc in [*self.beats, *self.started]:
+            proc.stop()
 
     def logs(self) -> str:
-        return "\n".join(f"----- {w.name} (pid {w.pid})\n{w.log()}" for w in self.started)
+        return "\n".join(f"----- {p.name} (pid {p.pid})\n{p.log()}" for p in [*self.started, *self.beats])

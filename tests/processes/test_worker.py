@@ -10,8 +10,6 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -31,17 +29,6 @@ from tests.worker_handlers import executions
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 COMPLETION_TIMEOUT = 60
-
-
-@pytest.fixture
-def workers(tmp_path: Path) -> Iterator[ws.Workers]:
-    ws.purge_queue()
-    pool = ws.Workers(tmp_path)
-    try:
-        yield pool
-    finally:
-        pool.stop_all()
-        ws.purge_queue()
 
 
 @pytest.fixture

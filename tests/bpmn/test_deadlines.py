@@ -158,3 +158,32 @@ def test_provisional_due_times_move_when_the_official_year_arrives(fake_calendar
     task.refresh_from_db()
     assert not task.due_provisional and task.due_at == datetime(2027, 1, 5, 18, 0, tzinfo=SHANGHAI)
     assert AuditEvent.objects.filter(action="task_due_recomputed", task_id=task.pk).count() == 1
+
+
+MODELLED = (
+    '<bpmn:userTask id="handle" name="承办" camunda:candidateGroups="reviewer" tongban:slaWorkingDays="3" />'
+    '<bpmn:boundaryEvent id="nudge" attachedToRef="handle" cancelActivity="false" tongban:workingDays="1">'
+    '<bpmn:timerEventDefinition id="nudge_def" /></bpmn:boundaryEvent>'
+    '<bpmn:userTask id="remind" name="提醒承办人" camunda:candidateGroups="supervisor" />'
+    '<bpmn:endEvent id="nudge_end" />'
+    '<bpmn:sequenceFlow id="n1" sourceRef="nudge" targetRef="remind" />'
+    '<bpmn:sequenceFlow id="n2" sourceRef="remind" targetRef="nudge_end" />'
+)
+
+
+def test_modelled_escalation_and_the_ladder_work_together(fake_calendar) -> None:  # type: ignore[no-untyped-def]
+    """A non-interrupting working-day timer opens a reminder task while the original task stays open
+    and keeps its SLA and ladder."""
+    xml = chain("modelled", MODELLED.split("<bpmn:boundaryEvent")[0]).replace(
+        "</bpmn:process>", "<bpmn:boundaryEvent" + MODELLED.split("<bpmn:boundaryEvent", 1)[1] + "</bpmn:process>"
+    )
+    f.deploy(xml)
+    with time_machine.travel(FRIDAY, tick=False):
+        instance = instance_start(process_key="modelled", actor=f.actor(f.user("clerk")))
+    handle = HumanTask.objects.get(instance=instance, element_id="handle")
+    assert handle.due_at == datetime(2026, 6, 10, 18, 0, tzinfo=SHANGHAI) and handle.next_escalation_at is not None
+    assert TimerSchedule.objects.get(instance=instance).due_at == datetime(2026, 6, 8, 18, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(datetime(2026, 6, 8, 18, 1, tzinfo=SHANGHAI), tick=False):
+        assert timers_fire_due() == 1
+    open_tasks = dict(HumanTask.objects.filter(instance=instance, status="open").values_list("element_id", "pk"))
+    assert set(open_tasks) == {"handle", "remind"} and open_tasks["handle"] == handle.pk

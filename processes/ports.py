@@ -84,9 +84,22 @@ class WorkCalendar(Protocol):
     def working_days_between(self, start: datetime, end: datetime) -> float: ...
 
 
+@dataclass(frozen=True)
+class Message:
+    user_ids: list[int]
+    kind: str
+    title: str
+    body: str
+    link: str = ""
+
+
 class Notifier(Protocol):
     def notify(self, *, user_ids: list[int], kind: str, title: str, body: str, link: str = "") -> int:
         """Deliver to every channel; returns the number of deliveries."""
+        ...
+
+    def notify_many(self, messages: list[Message]) -> int:
+        """Several messages in one go (the escalation tick sends a chunk's worth at once)."""
         ...
 
 

@@ -54,6 +54,13 @@ class InAppChannel:
         Notification.objects.create(user=user, kind=kind, title=title[:300], body=body, link=link[:500])
         return True
 
+    def send_many(self, deliveries: list[tuple[Any, dict[str, str]]]) -> None:
+        """Many rows in one INSERT (an escalation tick delivers hundreds at once)."""
+        Notification.objects.bulk_create(
+            Notification(user=user, kind=m["kind"], title=m["title"][:300], body=m["body"], link=m["link"][:500])
+            for user, m in deliveries
+        )
+
 
 class EmailChannel:
     """Django's mail backend (SMTP in production, console in dev, locmem in tests)."""

@@ -9,7 +9,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from processes.errors import NotFound
-from processes.ports import SYSTEM
+from processes.ports import SYSTEM, Message
 from processes.services.audit import AuditBuffer
 
 from .channels import Channel, channels_enabled
@@ -18,7 +18,6 @@ from .models import Notification
 log = logging.getLogger(__name__)
 
 
-@transaction.atomic
 def notify(*, user_ids: Iterable[int], kind: str, title: str, body: str, link: str = "") -> int:
     """Deliver to each active user on every enabled channel; returns the number of deliveries.
 
@@ -26,13 +25,41 @@ def notify(*, user_ids: Iterable[int], kind: str, title: str, body: str, link: s
     person, e.g. email without an address, is no delivery); a channel that fails is logged and audited
     as `notification_failed` and does not stop the others.
     """
+    return notify_many([Message(user_ids=list(user_ids), kind=kind, title=title, body=body, link=link)])
+
+
+@transaction.atomic
+def notify_many(messages: list[Message]) -> int:
+    """The same for several messages: one user query, one audit flush, bulk in-app rows."""
     channels = channels_enabled()
-    users = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True).order_by("pk")
+    wanted = {user_id for message in messages for user_id in message.user_ids}
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=wanted, is_active=True)}
     audit = AuditBuffer()
-    message = {"kind": kind, "title": title, "body": body, "link": link}
-    delivered = sum(_deliver(channel, user, message, audit) for user in users for channel in channels)
+    delivered = 0
+    for channel in channels:
+        batch = getattr(channel, "send_many", None)
+        pairs = [(users[i], m) for m in messages for i in sorted(set(m.user_ids)) if i in users]
+        if batch is not None:
+            delivered += _deliver_many(channel, pairs, audit)
+            continue
+        delivered += sum(_deliver(channel, user, _fields(m), audit) for user, m in pairs)
     audit.flush()
     return delivered
+
+
+def _fields(message: Message) -> dict[str, str]:
+    return {"kind": message.kind, "title": message.title, "body": message.body, "link": message.link}
+
+
+def _deliver_many(channel: Any, pairs: list[tuple[Any, Message]], audit: AuditBuffer) -> int:
+    channel.send_many([(user, _fields(message)) for user, message in pairs])
+    for user, message in pairs:
+        audit.add(
+            "notification_delivered",
+            actor=SYSTEM.username,
+            payload={"channel": channel.name, "user": user.get_username(), "kind": message.kind, "link": message.link},
+        )
+    return len(pairs)
 
 
 def _deliver(channel: Channel, user: Any, message: dict[str, str], audit: AuditBuffer) -> int:

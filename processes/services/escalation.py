@@ -17,7 +17,7 @@ idle tick is one index range scan. Whoever creates a task or moves its due time 
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import HumanTask, TaskStatus
-from ..ports import SYSTEM, WorkCalendar, calendar, directory, notifier
-from .audit import audit_append
+from ..ports import SYSTEM, Message, WorkCalendar, calendar, directory, notifier
+from .audit import AuditBuffer
 
 log = logging.getLogger(__name__)
 
@@ -174,16 +174,55 @@ def escalation_tick(*, now: datetime | None = None, batch: int = 1000) -> int:
     """
     now = now or timezone.now()
     fired = seen = 0
+    lookups = Lookups()
     while seen < batch:
         wanted = min(TICK_CHUNK, batch - seen)
         # Short transactions: the audit chain's lock is held per chunk, not for the whole tick.
         with transaction.atomic():
             tasks = _due_tasks(now, wanted)
-            fired += sum(_escalate_safely(task, now) for task in tasks)
+            chunk = Chunk(lookups=lookups)
+            fired += sum(_escalate_safely(task, now, chunk) for task in tasks)
+            chunk.audit.flush()
+            if chunk.messages:
+                notifier().notify_many(chunk.messages)
         seen += len(tasks)
         if len(tasks) < wanted:
             break
     return fired
+
+
+@dataclass
+class Lookups:
+    """Directory answers cached for one tick: a chunk's tasks share a handful of departments."""
+
+    role_holders: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    parents: dict[int, int | None] = field(default_factory=dict)
+    usernames: dict[str, int | None] = field(default_factory=dict)
+
+    def users_with_role(self, department_id: int, role: str) -> list[int]:
+        key = (department_id, role)
+        if key not in self.role_holders:
+            self.role_holders[key] = directory().users_with_role(department_id=department_id, role_code=role)
+        return self.role_holders[key]
+
+    def parent(self, department_id: int) -> int | None:
+        if department_id not in self.parents:
+            self.parents[department_id] = directory().parent_department_id(department_id)
+        return self.parents[department_id]
+
+    def user_id(self, username: str) -> int | None:
+        if username not in self.usernames:
+            self.usernames[username] = directory().user_id_for_username(username)
+        return self.usernames[username]
+
+
+@dataclass
+class Chunk:
+    """What one chunk of the tick writes together: audit events and notifications."""
+
+    lookups: Lookups
+    audit: AuditBuffer = field(default_factory=AuditBuffer)
+    messages: list[Message] = field(default_factory=list)
 
 
 def _due_tasks(now: datetime, batch: int) -> list[HumanTask]:
@@ -192,25 +231,29 @@ def _due_tasks(now: datetime, batch: int) -> list[HumanTask]:
         .order_by("next_escalation_at")
         .select_for_update(skip_locked=True, of=("self",))
         .select_related("instance__definition")
+        # The workflow state and the diagram are not needed to escalate (and would be sorted along).
+        .defer("instance__state", "instance__definition__bpmn_xml", "instance__definition__extra_files")
     )
     return list(due[:batch])
 
 
-def _escalate_safely(task: HumanTask, now: datetime) -> int:
+def _escalate_safely(task: HumanTask, now: datetime, chunk: Chunk) -> int:
+    events, messages = len(chunk.audit.events), len(chunk.messages)
     try:
         with transaction.atomic():  # a savepoint: one broken task must not stop the batch
-            return _escalate(task, now)
+            return _escalate(task, now, chunk)
     except Exception:
         log.exception("escalation of task %s failed; retrying after %s", task.pk, RETRY_AFTER)
+        del chunk.audit.events[events:], chunk.messages[messages:]  # nothing of the failed task is kept
         HumanTask.objects.filter(pk=task.pk).update(next_escalation_at=now + RETRY_AFTER)
         return 0
 
 
-def _escalate(task: HumanTask, now: datetime) -> int:
+def _escalate(task: HumanTask, now: datetime, chunk: Chunk) -> int:
     fired = 0
     moments = escalation_moments(task, now, above=task.escalation_level)
     while (upcoming := _next_after(moments, task.escalation_level)) and upcoming[1] <= now:
-        _fire(task, *upcoming)
+        _fire(task, *upcoming, chunk=chunk)
         task.escalation_level = upcoming[0]
         fired += 1
     # Also heals a stale schedule (due time moved without a reschedule): nothing fires, the time moves.
@@ -220,8 +263,8 @@ def _escalate(task: HumanTask, now: datetime) -> int:
     return fired
 
 
-def _fire(task: HumanTask, level: Level, at: datetime) -> None:
-    recipients = escalation_recipients(task, level)
+def _fire(task: HumanTask, level: Level, at: datetime, *, chunk: Chunk) -> None:
+    recipients = escalation_recipients(task, level, chunk.lookups)
     payload = {
         "level": int(level),
         "name": LEVEL_NAMES[level],
@@ -229,42 +272,48 @@ def _fire(task: HumanTask, level: Level, at: datetime) -> None:
         "level_at": at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }
-    audit_append("task_escalated", actor=SYSTEM.username, instance=task.instance, task=task, payload=payload)
+    chunk.audit.add("task_escalated", actor=SYSTEM.username, instance=task.instance, task=task, payload=payload)
     if not recipients:
         log.warning("task %s reached %s with nobody to notify", task.pk, LEVEL_NAMES[level])
         return
     title, body = escalation_message(task, level)
-    notifier().notify(
-        user_ids=recipients, kind=f"task_escalated_{LEVEL_NAMES[level]}", title=title, body=body, link=task_link(task)
+    chunk.messages.append(
+        Message(
+            user_ids=recipients,
+            kind=f"task_escalated_{LEVEL_NAMES[level]}",
+            title=title,
+            body=body,
+            link=task_link(task),
+        )
     )
 
 
-def escalation_recipients(task: HumanTask, level: Level) -> list[int]:
+def escalation_recipients(task: HumanTask, level: Level, lookups: Lookups | None = None) -> list[int]:
     """Blue: the assignee, or every candidate. Yellow: the department's supervisors. Red: the parent
     department's supervisors (the department's own when it has no parent, so someone hears)."""
+    lookups = lookups or Lookups()
     if level == Level.BLUE:
-        return task_recipients(task)
+        return task_recipients(task, lookups)
     if task.department_id is None:
         return []
     department_id = task.department_id
     if level == Level.RED:
-        department_id = directory().parent_department_id(department_id) or department_id
-    role = settings.TONGBAN["SUPERVISOR_ROLE"]
-    return sorted(set(directory().users_with_role(department_id=department_id, role_code=role)))
+        department_id = lookups.parent(department_id) or department_id
+    return sorted(set(lookups.users_with_role(department_id, settings.TONGBAN["SUPERVISOR_ROLE"])))
 
 
-def task_recipients(task: HumanTask) -> list[int]:
+def task_recipients(task: HumanTask, lookups: Lookups | None = None) -> list[int]:
     """Who is told about a task: its assignee, else everyone who may take it."""
     if task.assignee_id is not None:
         return [task.assignee_id]
-    people = directory()
+    lookups = lookups or Lookups()
     ids: set[int] = set()
     # Without a department scope a candidate role names nobody in particular: only named users hear.
     if task.department_id is not None:
         for role in task.candidate_roles or []:
-            ids.update(people.users_with_role(department_id=task.department_id, role_code=role))
+            ids.update(lookups.users_with_role(task.department_id, role))
     for username in task.candidate_users or []:
-        user_id = people.user_id_for_username(username)
+        user_id = lookups.user_id(username)
         if user_id is not None:
             ids.add(user_id)
     return sorted(ids)

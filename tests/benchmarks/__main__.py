@@ -1,9 +1,12 @@
-"""`python -m tests.benchmarks [--n 500] [--rounds 10] [--profile]`
+"""`python -m tests.benchmarks [--only approval|escalation] [--n 500] [--rounds 10] [--profile]`
 
-Creates and migrates a fresh PostgreSQL database (`tongban_bench`), runs the approval diagram N times
-through each contender in interleaved rounds, prints medians of per-round throughput, SQL statements
-and transactions per instance and the target ratios, verifies every instance did its job, and drops
-the database. Exit status 1 if a target is missed or a contender did not do its job.
+Approval (issue 2): creates and migrates a fresh PostgreSQL database (`tongban_bench`), runs the
+approval diagram N times through each contender in interleaved rounds, prints medians of per-round
+throughput, SQL statements and transactions per instance and the target ratios, verifies every instance
+did its job, and drops the database. Escalation (issue 3, `tests/benchmarks/escalation.py`): on another
+fresh database, the escalation tick idle with 100,000 and with 1,000 open tasks, and escalating 1,000.
+Both run by default, each on its own fresh database. Exit status 1 if a target is missed or a benchmark
+did not do its job.
 """
 
 import argparse
@@ -55,9 +58,15 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=500, help="instances per contender (default 500)")
     parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds (default 10)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed instances per contender first (default 20)")
-    parser.add_argument("--profile", action="store_true", help="then cProfile one more Tongban round")
+    parser.add_argument("--profile", action="store_true", help="then cProfile one more Tongban round / escalating tick")
     parser.add_argument("--trace-sql", action="store_true", help="then list every SQL statement of one instance")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database at the end")
+    parser.add_argument(
+        "--only", choices=["approval", "escalation"], help="run one benchmark (default: approval, then escalation)"
+    )
+    parser.add_argument(
+        "--escalation-runs", type=int, default=7, help="escalation: interleaved runs per case (default 7)"
+    )
     return parser.parse_args()
 
 
@@ -67,9 +76,10 @@ def _split(total: int, parts: int) -> list[int]:
 
 def main() -> int:
     args = _args()
-    args.load_before = os.getloadavg()[0]
-    if args.rounds < 1 or args.n < args.rounds:
+    if args.only != "escalation" and (args.rounds < 1 or args.n < args.rounds):
         sys.exit("--n must be at least --rounds, and --rounds positive")
+    if args.escalation_runs < 1:
+        sys.exit("--escalation-runs must be positive")
 
     import django
 
@@ -79,24 +89,49 @@ def main() -> int:
 
     from settings.celery import app as celery_app
 
-    from .approval import SqlMeter
-
     if connection.vendor != "postgresql":
         sys.exit(f"the benchmark runs on PostgreSQL only; DATABASE_URL points at {connection.vendor}")
     celery_app.conf.task_always_eager = True
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
     try:
-        meter = SqlMeter()
-        with meter.installed():
-            return _bench(args, meter)
+        status = 0
+        if args.only in (None, "approval"):
+            status |= _on_fresh_database(args, _approval)
+        if args.only is None:
+            print("\n" + "=" * 100 + "\n")
+        if args.only in (None, "escalation"):
+            from .escalation import escalation_bench
+
+            status |= _on_fresh_database(args, escalation_bench)
+        return status
+    finally:
+        teardown_test_environment()
+
+
+def _on_fresh_database(args: argparse.Namespace, bench: Any) -> int:
+    """Create and migrate the bench database, run `bench(args)` on it, drop it (unless --keep-db)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
+    ContentType.objects.clear_cache()  # ids of a previous bench database in this process
+    try:
+        return int(bench(args))
     finally:
         if args.keep_db:
             print(f"(kept database {connection.settings_dict['NAME']})")
         else:
             connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
+
+
+def _approval(args: argparse.Namespace) -> int:
+    from .approval import SqlMeter
+
+    args.load_before = os.getloadavg()[0]
+    meter = SqlMeter()
+    with meter.installed():
+        return _bench(args, meter)
 
 
 def _calibrate_server_overhead() -> int:

@@ -37,6 +37,9 @@ class FakeNotifier:
         self.sent.append({"user_ids": user_ids, "kind": kind, "title": title, "body": body})
         return len(user_ids)
 
+    def notify_many(self, messages: list[ports.Message]) -> int:
+        return sum(self.notify(user_ids=m.user_ids, kind=m.kind, title=m.title, body=m.body) for m in messages)
+
 
 @pytest.fixture
 def world():  # type: ignore[no-untyped-def]

@@ -190,6 +190,10 @@ def extension_decide(*, request_id: int, actor: Actor, approve: bool, note: str 
             raise Conflict(f"延期申请已{request.get_status_display()} / request is already {request.status}")
         task = request.task
         _ensure_supervises(actor, task)
+        if request.requested_by_id == actor.user_id:
+            raise PermissionDenied("不能审批自己的延期申请 / you cannot decide your own extension request")
+        if approve and task.status != TaskStatus.OPEN:
+            raise Conflict(f"任务已{task.get_status_display()}，无需延期 / the task is already {task.status}")
         request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
         request.decided_by_id, request.decided_at, request.decision_note = actor.user_id, timezone.now(), note
         request.previous_due_at = task.due_at

@@ -118,3 +118,16 @@ def test_an_approved_extension_moves_the_due_time_and_resets_the_ladder(world) -
 def test_extension_must_be_asked_before_the_due_time(world) -> None:  # type: ignore[no-untyped-def]
     with time_machine.travel(MONDAY + timedelta(days=5), tick=False), pytest.raises(Conflict):
         extension_request(task_id=world["task"].pk, actor=f.actor(world["clerk"]), working_days=2, reason="晚了")
+
+
+def test_nobody_approves_their_own_extension_or_one_for_a_finished_task(world) -> None:  # type: ignore[no-untyped-def]
+    boss_as_handler = world["boss"]
+    task = world["task"]
+    HumanTask.objects.filter(pk=task.pk).update(assignee=boss_as_handler)
+    with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
+        own = extension_request(task_id=task.pk, actor=f.actor(boss_as_handler), working_days=1, reason="忙")
+        with pytest.raises(PermissionDenied):
+            extension_decide(request_id=own.pk, actor=f.actor(boss_as_handler), approve=True)
+        HumanTask.objects.filter(pk=task.pk).update(status="completed")
+        with pytest.raises(Conflict):
+            extension_decide(request_id=own.pk, actor=f.actor(f.user("root", is_superuser=True)), approve=True)

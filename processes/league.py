@@ -19,21 +19,27 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def league_table(*, month: date, department_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """One row per department: completed, on_time, on_time_rate, overdue (completed late in the
-    month, or still open past due by the month's end), avg_working_days, reminders; ranked by
-    on-time rate, then fewest overdue, then shortest handling."""
+    """One row per department: completed, on_time (of the completed tasks that had a due time),
+    on_time_rate, overdue (completed late in the month, or open past due at the month's end),
+    avg_working_days, reminders; ranked by on-time rate, then fewest overdue, then shortest handling."""
     start, end = month_bounds(month)
     cutoff = min(end, timezone.now())
     tasks = HumanTask.objects.filter(department__isnull=False)
     if department_ids is not None:
         tasks = tasks.filter(department_id__in=department_ids)
     done = Q(status=TaskStatus.COMPLETED, completed_at__gte=start, completed_at__lt=end)
-    late = done & Q(due_at__isnull=False, completed_at__gt=F("due_at"))
-    still_open_late = Q(status=TaskStatus.OPEN, due_at__lt=cutoff, created_at__lt=end)
+    # On-time rate counts only tasks that had a deadline: a department must not rank first on tasks
+    # that could never be late.
+    timed = done & Q(due_at__isnull=False)
+    late = timed & Q(completed_at__gt=F("due_at"))
+    # Open past due at the month's end, judged as of then: a past month's table does not change when
+    # the work is finished (or cancelled) later.
+    still_open_late = Q(due_at__lt=cutoff, created_at__lt=end) & (Q(status=TaskStatus.OPEN) | Q(completed_at__gte=end))
     rows = (
         tasks.values("department_id", "department__name")
         .annotate(
             completed=Count("id", filter=done),
+            timed=Count("id", filter=timed),
             late=Count("id", filter=late),
             open_late=Count("id", filter=still_open_late),
             avg_working_days=Avg("handling_working_days", filter=done),
@@ -54,13 +60,13 @@ def league_table(*, month: date, department_ids: list[int] | None = None) -> lis
 
 
 def _row(row: dict[str, Any], reminders: int) -> dict[str, Any]:
-    completed, late = row["completed"], row["late"]
+    completed, timed, late = row["completed"], row["timed"], row["late"]
     return {
         "department_id": row["department_id"],
         "department": row["department__name"],
         "completed": completed,
-        "on_time": completed - late,
-        "on_time_rate": round((completed - late) / completed, 4) if completed else 0.0,
+        "on_time": timed - late,
+        "on_time_rate": round((timed - late) / timed, 4) if timed else 0.0,
         "overdue": late + row["open_late"],
         "avg_working_days": round(row["avg_working_days"], 2) if row["avg_working_days"] is not None else None,
         "reminders": reminders,

@@ -51,6 +51,10 @@ class Directory(Protocol):
         """The department and every department below it."""
         ...
 
+    def department_ids_of_user(self, user_id: int) -> list[int]:
+        """Departments the user holds any role in."""
+        ...
+
 
 _directory: Directory | None = None
 

@@ -45,3 +45,6 @@ class DirectoryPort:
         if path is None:
             return []
         return list(Department.objects.filter(path__startswith=path).values_list("id", flat=True))
+
+    def department_ids_of_user(self, user_id: int) -> list[int]:
+        return list(Membership.objects.filter(user_id=user_id).values_list("department_id", flat=True).distinct())

@@ -90,10 +90,13 @@ def add_working_days(start: datetime, n: int, *, tz: str = DEFAULT_TZ) -> Due:
     if n < 0:
         raise ValueError(f"a number of working days cannot be negative (got {n})")
     zone, view = ZoneInfo(tz), _View()
-    day = _local(start, zone).date()
+    local = _local(start, zone)
+    day = local.date()
     provisional = view.is_provisional(day)
     remaining = n
     if n == 0:
+        if local.time() >= workday_end():
+            day += _DAY  # "today" after the working day has ended means the next working day
         while not view.is_working_day(day):
             day += _DAY
             provisional = provisional or view.is_provisional(day)

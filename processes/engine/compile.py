@@ -3,12 +3,14 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from . import expressions
+from .dates import iso_due
 from .parser import (
     BPMN_NS,
     CAMUNDA_NS,
@@ -222,6 +224,12 @@ def _check_people(
         parse_escalation(people["escalation"] or "")
     except ValueError as exc:
         errors.append(Problem(f"催办阈值格式错误 / tongban:escalation: {exc}", element_id, file_name))
+    due = people["due_date"].strip()
+    if due and not due.startswith("${"):
+        try:
+            iso_due(due, timezone.now())
+        except ValueError as exc:
+            errors.append(Problem(f"办理期限格式错误 / camunda:dueDate '{due}': {exc}", element_id, file_name))
     if people["form_key"] and people["form_key"] not in checks.form_keys:
         errors.append(
             Problem(

@@ -7,15 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime, parse_duration
-
 from ..engine import expressions
+from ..engine.dates import iso_due
 from ..engine.parser import parse_escalation
 from ..ports import calendar
 
 _JUEL = re.compile(r"^\$\{(.*)\}$", re.S)
-ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 
 
 @dataclass
@@ -40,15 +37,12 @@ def _iso_due(raw: str, data: dict[str, Any], now: datetime) -> datetime | None:
     if isinstance(value, datetime):
         return value
     text = str(value).strip()
-    duration = ISO_DURATION.match(text) and parse_duration(text)
-    if duration:
-        return now + duration
-    moment = parse_datetime(text)
-    if moment is None and re.match(r"^\d{4}-\d{2}-\d{2}$", text):
-        moment = parse_datetime(text + "T23:59:59")
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    if not text:
+        return None
+    try:
+        return iso_due(text, now)
+    except ValueError as exc:
+        raise expressions.ExpressionError(f"dueDate '{text}' is not an ISO date, date-time or duration: {exc}") from exc
 
 
 def task_deadline(people: dict[str, Any], data: dict[str, Any], now: datetime) -> Deadline:

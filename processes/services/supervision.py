@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import ExtensionRequest, HumanTask, TaskCandidate, TaskReminder, TaskStatus
-from ..ports import Actor, calendar, directory, notifier
+from ..ports import Actor, Message, calendar, directory, notifier
 from ..selectors import task_can_act
 from .audit import AuditBuffer, audit_append
-from .escalation import escalation_reset, task_recipients
+from .escalation import escalation_reset, task_link, task_recipients
 
 
 def supervised_department_ids(actor: Actor) -> set[int]:
@@ -57,7 +57,7 @@ def tasks_supervised(
         tasks = tasks.filter(escalation_level=level)
     if assignee_id is not None:
         tasks = tasks.filter(assignee_id=assignee_id)
-    return tasks.select_related("instance").order_by("due_at", "id")
+    return tasks.select_related("instance", "assignee", "completed_by").order_by("due_at", "id")
 
 
 def _task(task_id: int) -> HumanTask:
@@ -100,30 +100,45 @@ def task_remind(*, task_id: int, actor: Actor, message: str = "") -> TaskReminde
                 kind="reminder",
                 title=f"催办：{task.name}",
                 body=message or task.name,
-                link=f"/tasks/{task.pk}/",
+                link=task_link(task),
             )
         )
     return reminder
 
 
 def tasks_reassign(*, task_ids: list[int], actor: Actor, to_username: str = "", to_role: str = "") -> list[HumanTask]:
-    """Give open tasks to a person (assignee) or to a role in the task's department (unclaimed)."""
+    """Give open tasks to a person (assignee) or to a role in the task's department (unclaimed).
+
+    The person must belong to a department the actor supervises, the role must exist; the new
+    handlers are told."""
     if bool(to_username) == bool(to_role):
         raise ValidationFailed(
             "请指定转给某人或某角色 / give exactly one of to_username or to_role",
             detail={"to": ["one of to_username / to_role"]},
         )
-    user_id = directory().user_id_for_username(to_username) if to_username else None
-    if to_username and user_id is None:
+    supervised = supervised_department_ids(actor)
+    user_id = _reassign_target_user(to_username, supervised, actor) if to_username else None
+    if to_role and to_role not in directory().known_role_codes():
         raise ValidationFailed(
-            f"用户 '{to_username}' 不存在 / no active user '{to_username}'", detail={"to_username": ["unknown user"]}
+            f"角色 '{to_role}' 不存在 / unknown role '{to_role}'", detail={"to_role": ["unknown role"]}
         )
-    tasks = [_task(task_id) for task_id in task_ids]
-    for task in tasks:
-        _ensure_supervises(actor, task)
-    audit = AuditBuffer()
+    audit, messages = AuditBuffer(), []
     with transaction.atomic():
+        tasks = list(
+            HumanTask.objects.select_for_update(of=("self",))
+            .select_related("instance__definition")
+            .filter(pk__in=task_ids)
+            .order_by("pk")
+        )
+        if len(tasks) != len(set(task_ids)):
+            raise NotFound("部分任务不存在 / some tasks do not exist")
         for task in tasks:
+            if task.status != TaskStatus.OPEN:
+                raise Conflict(
+                    f"任务 {task.pk} 已{task.get_status_display()} / task {task.pk} is already {task.status}"
+                )
+            if not actor.is_superuser and task.department_id not in supervised:
+                raise PermissionDenied("不在您督办的部门范围内 / a task is outside the departments you supervise")
             _reassign_one(task, user_id, to_role)
             audit.add(
                 "task_reassigned",
@@ -132,8 +147,29 @@ def tasks_reassign(*, task_ids: list[int], actor: Actor, to_username: str = "", 
                 task=task,
                 payload={"to_username": to_username, "to_role": to_role},
             )
+            messages.append(
+                Message(
+                    user_ids=task_recipients(task),
+                    kind="reassigned",
+                    title=f"改派：{task.name}",
+                    body=f"{actor.username} 将任务改派给您 / reassigned to you",
+                    link=task_link(task),
+                )
+            )
         audit.flush()
+        transaction.on_commit(lambda: notifier().notify_many(messages))
     return tasks
+
+
+def _reassign_target_user(username: str, supervised: set[int], actor: Actor) -> int:
+    user_id = directory().user_id_for_username(username)
+    if user_id is None:
+        raise ValidationFailed(
+            f"用户 '{username}' 不存在 / no active user '{username}'", detail={"to_username": ["unknown user"]}
+        )
+    if not actor.is_superuser and not supervised & set(directory().department_ids_of_user(user_id)):
+        raise PermissionDenied(f"'{username}' 不在您督办的部门 / '{username}' is outside the departments you supervise")
+    return user_id
 
 
 def _reassign_one(task: HumanTask, user_id: int | None, role: str) -> None:
@@ -141,9 +177,9 @@ def _reassign_one(task: HumanTask, user_id: int | None, role: str) -> None:
         task.assignee_id, task.claimed_at = user_id, timezone.now()
         task.save(update_fields=["assignee", "claimed_at"])
         return
-    task.assignee_id, task.claimed_at, task.candidate_roles = None, None, [role]
-    task.save(update_fields=["assignee", "claimed_at", "candidate_roles"])
-    TaskCandidate.objects.filter(task=task).exclude(role_code="").delete()
+    task.assignee_id, task.claimed_at, task.candidate_roles, task.candidate_users = None, None, [role], []
+    task.save(update_fields=["assignee", "claimed_at", "candidate_roles", "candidate_users"])
+    TaskCandidate.objects.filter(task=task).delete()
     TaskCandidate.objects.create(task=task, role_code=role)
 
 
@@ -160,6 +196,7 @@ def extension_request(*, task_id: int, actor: Actor, working_days: int, reason: 
     if task.due_at is None or task.due_at <= timezone.now():
         raise Conflict("只能在截止时间前申请延期 / an extension must be asked before the due time")
     with transaction.atomic():
+        HumanTask.objects.select_for_update().filter(pk=task.pk).first()  # a double click waits, then sees the first
         if ExtensionRequest.objects.filter(task=task, status=ExtensionRequest.Status.PENDING).exists():
             raise Conflict("已有待审批的延期申请 / an extension request is already pending")
         request = ExtensionRequest.objects.create(

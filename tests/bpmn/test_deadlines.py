@@ -187,3 +187,24 @@ def test_modelled_escalation_and_the_ladder_work_together(fake_calendar) -> None
         assert timers_fire_due() == 1
     open_tasks = dict(HumanTask.objects.filter(instance=instance, status="open").values_list("element_id", "pk"))
     assert set(open_tasks) == {"handle", "remind"} and open_tasks["handle"] == handle.pk
+
+
+@pytest.mark.parametrize(
+    ("due", "ok"), [("P1W", True), ("P1M", True), ("P3D", True), ("2025-02-30", False), ("tomorrow", False)]
+)
+def test_due_date_literals_are_checked_at_deploy(due: str, ok: bool) -> None:
+    xml = chain(f"due_{ok}", user_task("review", "reviewer", f'camunda:dueDate="{due}"'))
+    if ok:
+        definition_deploy(bpmn_xml=xml)
+        return
+    with pytest.raises(DefinitionInvalid) as err:
+        definition_deploy(bpmn_xml=xml)
+    assert any(p.element_id == "review" and "dueDate" in p.message for p in err.value.problems)
+
+
+def test_a_bad_computed_due_date_is_an_engine_failure_not_a_500() -> None:
+    from processes.errors import EngineFailure
+
+    f.deploy(chain("due_expr", user_task("review", "reviewer", 'camunda:dueDate="${deadline}"')))
+    with pytest.raises(EngineFailure):
+        instance_start(process_key="due_expr", actor=f.actor(f.user("clerk")), data={"deadline": "2025-02-30"})

@@ -70,8 +70,8 @@ def test_league_numbers_and_ranking(instance) -> None:  # type: ignore[no-untype
         "department_id": west.pk,
         "department": "西湖区甲局",
         "completed": 3,
-        "on_time": 2,
-        "on_time_rate": 0.6667,
+        "on_time": 1,  # of the 2 completed tasks that had a due time; the third had none
+        "on_time_rate": 0.5,
         "overdue": 2,
         "avg_working_days": 5.0,
         "reminders": 0,
@@ -93,3 +93,13 @@ def test_league_numbers_and_ranking(instance) -> None:  # type: ignore[no-untype
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("排名", "部门", "办结数")
     assert rows[1][:3] == (1, "西湖区乙局", 2) and rows[2][1] == "西湖区甲局"
+
+
+def test_a_past_month_does_not_change_when_its_overdue_work_is_finished_later(instance) -> None:  # type: ignore[no-untyped-def]
+    HumanTask.objects.all().delete()
+    west = f.department("330106-A", "西湖区甲局")
+    row = task(instance, west, due=at(20, month=5), done=None)
+    HumanTask.objects.filter(pk=row.pk).update(created_at=at(4, month=5))
+    may = league_table(month=date(2026, 5, 1))
+    HumanTask.objects.filter(pk=row.pk).update(status="completed", completed_at=at(10, month=6))
+    assert league_table(month=date(2026, 5, 1)) == may and may[0]["overdue"] == 1

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from processes import ports
-from processes.errors import Conflict, PermissionDenied
+from processes.errors import Conflict, PermissionDenied, ValidationFailed
 from processes.models import AuditEvent, HumanTask
 from processes.selectors import inbox_for_actor
 from processes.services.instances import instance_start
@@ -90,7 +90,12 @@ def test_reminder_reaches_the_candidates_and_is_rate_limited(world) -> None:  # 
 
 def test_reassign_to_a_person_or_a_role(world) -> None:  # type: ignore[no-untyped-def]
     boss, task = f.actor(world["boss"]), world["task"]
-    f.user("expert")
+    f.user("expert", roles=["reviewer"], dept=world["district"])
+    f.user("outsider", roles=["reviewer"], dept=f.department("330200", "宁波市"))
+    with pytest.raises(PermissionDenied):
+        tasks_reassign(task_ids=[task.pk], actor=boss, to_username="outsider")
+    with pytest.raises(ValidationFailed):
+        tasks_reassign(task_ids=[task.pk], actor=boss, to_role="no-such-role")
     tasks_reassign(task_ids=[task.pk], actor=boss, to_username="expert")
     task.refresh_from_db()
     assert task.assignee.username == "expert"

@@ -212,9 +212,11 @@ class LeagueView(APIView):
 def _month(text: str) -> date:
     try:
         year, month = (int(part) for part in text.split("-"))
+        if not 1970 <= year <= 9998:
+            raise ValueError(year)
         return date(year, month, 1)
     except ValueError:
-        raise serializers.ValidationError({"month": ["YYYY-MM"]}) from None
+        raise serializers.ValidationError({"month": ["YYYY-MM (1970–9998)"]}) from None
 
 
 urlpatterns = [

@@ -249,3 +249,15 @@ def test_admin_edit_announces_the_year(
         response = admin_client.post(add, {"date": "2027-10-09", "is_working_day": "on", "note": "调休"})
     assert response.status_code == 302 and changed_years == [2027]
     assert services.is_working_day(date(2027, 10, 9))
+
+
+@pytest.mark.django_db
+def test_zero_days_after_working_hours_is_the_next_working_day() -> None:
+    sh = ZoneInfo("Asia/Shanghai")
+    # Friday 5 June 2026: before 18:00 the same day; at 20:00 the next working day (Monday).
+    assert services.add_working_days(datetime(2026, 6, 5, 10, 0, tzinfo=sh), 0).at == datetime(
+        2026, 6, 5, 18, 0, tzinfo=sh
+    )
+    assert services.add_working_days(datetime(2026, 6, 5, 20, 0, tzinfo=sh), 0).at == datetime(
+        2026, 6, 8, 18, 0, tzinfo=sh
+    )

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-stamp
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= settings.dev
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup compile-messages run test lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,7 +19,11 @@ $(STAMP): $(BIN)/python requirements/base.txt requirements/dev.txt package.json 
 	bash scripts/build_static.sh
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Translations are compiled on every setup (cheap: only changed .po files are rebuilt).
+compile-messages: $(STAMP)
+	$(BIN)/python scripts/compile_messages.py
+
+setup: $(STAMP) compile-messages
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput

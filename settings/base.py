@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "domain.notifications",
     "processes",
     "handlers",
+    # The Material shell (Site/Application, base templates, static fonts and icons): before "webui"
+    # so webui's templates can extend viewflow's.
+    "viewflow",
     "webui",
 ]
 
@@ -42,6 +45,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # viewflow would append these itself at start-up; listed here so the order is visible.
+    "viewflow.middleware.SiteMiddleware",
+    "viewflow.middleware.HotwireTurboMiddleware",
 ]
 
 ROOT_URLCONF = "settings.urls"
@@ -91,7 +97,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS: list[Path] = []
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# The failed-login throttle counts in the cache: set CACHE_URL (e.g. redis://…) when several
+# processes serve requests, or each process counts on its own.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -171,6 +183,10 @@ TONGBAN = {
     # working hours are the (start, end) periods of a working day.
     "WORKDAY_END": env.str("TONGBAN_WORKDAY_END", default="18:00"),
     "WORK_HOURS": [("09:00", "12:00"), ("13:30", "18:00")],
+    # Failed-login throttle: this many failures for one username or one IP within the window
+    # lock that username or IP out for the window.
+    "LOGIN_MAX_FAILURES": env.int("TONGBAN_LOGIN_MAX_FAILURES", default=5),
+    "LOGIN_LOCKOUT_MINUTES": env.int("TONGBAN_LOGIN_LOCKOUT_MINUTES", default=15),
 }
 
 LOGGING = {

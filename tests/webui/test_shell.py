@@ -1,0 +1,132 @@
+"""The web UI shell: login with throttling, the Site's applications, language switch, workbench."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+
+from processes.models import AuditEvent
+from processes.services.instances import instance_start
+from tests import factories as f
+from tests.bpmn.diagrams import chain, user_task
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+LOCALE = Path(settings.BASE_DIR) / "locale"
+PLACEHOLDERS = ["/flows/", "/supervision/", "/audit/", "/data/", "/services/", "/policy/", "/performance/"]
+
+
+@pytest.fixture(scope="session")
+def english_catalog() -> bool:
+    """Compile the project's catalogues if missing or stale, as `make setup` does (Babel, no msgfmt)."""
+    from django.utils.translation import trans_real
+
+    from scripts.compile_messages import main as compile_messages
+
+    compile_messages()
+    trans_real._translations = {}  # type: ignore[attr-defined]
+    return (LOCALE / "en" / "LC_MESSAGES" / "django.mo").exists()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """The throttle counts in the cache; each test starts with none."""
+    cache.clear()
+
+
+@pytest.fixture
+def clerk_client() -> Client:
+    f.user("clerk", roles=["reviewer"], dept=f.department())
+    client = Client()
+    client.post(LOGIN, {"username": "clerk", "password": "pass12345"})
+    return client
+
+
+def test_anonymous_user_is_sent_to_login() -> None:
+    response = Client().get("/workbench/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN}?next=/workbench/"
+    assert Client().get(LOGIN).status_code == 200
+
+
+def test_login_shows_the_users_departments_and_roles() -> None:
+    """After logging in the clerk lands in the shell, which names their department and role."""
+    dept = f.department(name="西湖区大数据局")
+    f.role("reviewer", "审核员")
+    f.user("clerk", roles=["reviewer"], dept=dept)
+    client = Client()
+    response = client.post(LOGIN, {"username": "clerk", "password": "pass12345"}, follow=True)
+    assert response.redirect_chain[0][0] == "/"
+    html = response.content.decode()
+    assert "西湖区大数据局 · 审核员" in html
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["login"]
+
+
+def test_sixth_wrong_password_is_refused_with_a_message() -> None:
+    """Five failures lock the username for 15 minutes: even the right password is then refused."""
+    f.user("clerk")
+    client = Client()
+    for _ in range(5):
+        response = client.post(LOGIN, {"username": "clerk", "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post(LOGIN, {"username": "clerk", "password": "pass12345"})
+    assert "登录失败次数过多，请 15 分钟后再试。" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    actions = list(AuditEvent.objects.values_list("action", flat=True))
+    assert actions == ["login_failed"] * 5 + ["login_throttled"]
+
+
+def test_failures_from_one_ip_lock_out_other_usernames() -> None:
+    f.user("clerk")
+    client = Client()
+    for i in range(5):
+        client.post(LOGIN, {"username": f"guess{i}", "password": "wrong"})
+    response = client.post(LOGIN, {"username": "clerk", "password": "pass12345"})
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_language_switch_changes_labels_to_english(clerk_client: Client, english_catalog: bool) -> None:
+    assert english_catalog, "the English catalogue compiles at setup"
+    html = clerk_client.get("/workbench/").content.decode()
+    assert "我的待办" in html and "应用" in html
+    response = clerk_client.post("/i18n/setlang/", {"language": "en", "next": "/workbench/"})
+    assert response.status_code == 302
+    html = clerk_client.get("/workbench/").content.decode()
+    assert "My tasks" in html and "我的待办" not in html
+    assert 'action="/i18n/setlang/"' in html and "csrfmiddlewaretoken" in html
+
+
+@pytest.mark.parametrize("url", PLACEHOLDERS)
+def test_placeholder_applications_answer(clerk_client: Client, url: str) -> None:
+    response = clerk_client.get(url)
+    assert response.status_code == 200
+    assert "建设中" in response.content.decode()
+
+
+def test_workbench_lists_only_tasks_the_user_may_act_on() -> None:
+    dept = f.department()
+    clerk = f.user("clerk", roles=["reviewer"], dept=dept)
+    f.deploy(chain("material_review", user_task("审核材料", "reviewer")))
+    f.deploy(chain("catalogue_entry", user_task("编目资源", "cataloguer")))
+    instance_start(process_key="material_review", actor=f.actor(clerk), department_id=dept.pk)
+    instance_start(process_key="catalogue_entry", actor=f.actor(clerk), department_id=dept.pk)
+    client = Client()
+    client.force_login(clerk)
+    html = client.get("/workbench/").content.decode()
+    assert "审核材料" in html and "material_review" in html
+    assert "编目资源" not in html and "catalogue_entry" not in html
+
+
+def test_pages_load_nothing_from_other_hosts(clerk_client: Client) -> None:
+    """Only this server, and XML namespace names (never fetched), appear as absolute URLs."""
+    pages = [clerk_client.get(url) for url in ["/workbench/", "/audit/"]] + [Client().get(LOGIN)]
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        hosts = set(re.findall(r"https?://([^/\"'\s>]+)", html))
+        assert hosts <= {"testserver", "www.w3.org"}, hosts

@@ -1,6 +1,10 @@
 """Reads: the inbox and who may see or act on a task. Indexed columns only; no workflow is loaded."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from .errors import NotFound
 from .models import AuditEvent, HumanTask, ProcessInstance, TaskCandidate, TaskStatus
@@ -63,3 +67,84 @@ def task_for_actor(*, task_id: int, actor: Actor) -> HumanTask:
 
 def instance_history(*, instance: ProcessInstance) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(instance_id=instance.pk).order_by("id")
+
+
+# --- The web inbox's tabs: light rows (no workflow state, no form data), filtered in SQL. ---
+
+INBOX_TABS = ("mine", "group", "done", "started")
+_HEAVY_TASK_FIELDS = ("documentation", "draft", "submitted_data", "escalation_policy", "instance__state")
+
+
+@dataclass(frozen=True)
+class TaskListFilters:
+    """What a person narrowed the list to; None or "" means no restriction."""
+
+    process_key: str = ""
+    department_id: int | None = None
+    due_window: str = ""  # "overdue" | "today" | "week"
+    min_priority: int | None = None
+    search: str = ""
+
+
+def inbox_tab_tasks(actor: Actor, *, tab: str) -> QuerySet[HumanTask]:
+    """`mine`, `group` (as `inbox_for_actor`) or `done` (tasks I completed), with their instance and department."""
+    if tab == "done":
+        tasks = HumanTask.objects.filter(status=TaskStatus.COMPLETED, completed_by_id=actor.user_id)
+    else:
+        tasks = inbox_for_actor(actor, scope=tab)
+    return tasks.select_related("instance", "department").defer(*_HEAVY_TASK_FIELDS)
+
+
+def _due_window_q(window: str, now: datetime) -> Q:
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    if window == "overdue":
+        return Q(due_at__lt=now)
+    if window == "today":
+        return Q(due_at__gte=today, due_at__lt=today + timedelta(days=1))
+    if window == "week":
+        next_monday = today + timedelta(days=7 - today.weekday())
+        return Q(due_at__gte=today - timedelta(days=today.weekday()), due_at__lt=next_monday)
+    return Q()
+
+
+def task_list_filter(tasks: QuerySet[HumanTask], filters: TaskListFilters, *, now: datetime) -> QuerySet[HumanTask]:
+    if filters.process_key:
+        tasks = tasks.filter(process_key__startswith=filters.process_key)
+    if filters.department_id is not None:
+        tasks = tasks.filter(department_id=filters.department_id)
+    if filters.min_priority is not None:
+        tasks = tasks.filter(priority__gte=filters.min_priority)
+    if filters.search:
+        # icontains for now; a trigram or full-text index replaces it when lists grow.
+        tasks = tasks.filter(Q(name__icontains=filters.search) | Q(instance__business_key__icontains=filters.search))
+    return tasks.filter(_due_window_q(filters.due_window, now))
+
+
+TASK_ORDERINGS = {
+    "due": (F("due_at").asc(nulls_last=True), F("priority").desc(), F("id").asc()),
+    "priority": (F("priority").desc(), F("due_at").asc(nulls_last=True), F("id").asc()),
+    "created": (F("created_at").desc(), F("id").desc()),
+    "completed": (F("completed_at").desc(nulls_last=True), F("id").desc()),
+}
+
+
+def started_instances(actor: Actor, filters: TaskListFilters) -> QuerySet[ProcessInstance]:
+    """Instances the actor started, newest first, each with its open tasks in `open_tasks` (one extra query)."""
+    open_tasks = (
+        HumanTask.objects.filter(status=TaskStatus.OPEN)
+        .only("id", "instance", "name", "due_at", "escalation_level", "status", "priority")
+        .order_by("due_at", "id")
+    )
+    instances = ProcessInstance.objects.filter(started_by_id=actor.user_id)
+    if filters.process_key:
+        instances = instances.filter(definition__key__startswith=filters.process_key)
+    if filters.department_id is not None:
+        instances = instances.filter(department_id=filters.department_id)
+    if filters.search:
+        instances = instances.filter(business_key__icontains=filters.search)
+    return (
+        instances.select_related("definition", "department")
+        .only("id", "business_key", "status", "started_at", "definition__key", "department__name")
+        .prefetch_related(Prefetch("human_tasks", queryset=open_tasks, to_attr="open_tasks"))
+        .order_by("-started_at", "-id")
+    )

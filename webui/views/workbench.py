@@ -1,17 +1,143 @@
-"""工作台: the first increment shows the current user's open tasks; the full inbox comes later."""
+"""工作台 — 我的待办: four tabs (mine, group, done, started), filters, search, sort and pages; bulk claim.
 
+Pages are offset slices over an indexed order, fetched one row long to know whether a next page
+exists: no count(*) over the table, and a fixed number of queries whatever the page holds.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 
-from processes.ports import directory
-from processes.selectors import inbox_for_actor
+from domain.directory.models import Department
+from processes.errors import ProcessError
+from processes.models import HumanTask, TaskStatus
+from processes.ports import Actor, directory
+from processes.selectors import (
+    TASK_ORDERINGS,
+    inbox_for_actor,
+    inbox_tab_tasks,
+    started_instances,
+    task_list_filter,
+    visible_tasks,
+)
+from processes.services.inbox import human_task_claim
+from webui.forms import TAB_CHOICES, InboxFilterForm, selected_task_ids
 
-INBOX_PAGE_SIZE = 50
+INBOX_PAGE_SIZE = 25
+RESULTS_TARGET = "tb-inbox-results"
+# The deadline ladder (issue 3): level → colour and label. An overdue open task is red whatever its level.
+LADDER = {1: ("blue", _("提醒")), 2: ("yellow", _("预警")), 3: ("red", _("逾期"))}
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: HumanTask
+    ladder: str = ""
+    ladder_label: str = ""
+    overdue: bool = False
+
+
+@dataclass
+class ClaimReport:
+    claimed: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str, str]] = field(default_factory=list)  # (task id, task name or "", message)
+
+
+def task_row(task: HumanTask, now: datetime) -> TaskRow:
+    overdue = task.status == TaskStatus.OPEN and task.due_at is not None and task.due_at < now
+    level = 3 if overdue else min(task.escalation_level, 3)
+    colour, label = LADDER.get(level, ("", ""))
+    return TaskRow(task=task, ladder=colour, ladder_label=str(label), overdue=overdue)
+
+
+def _filter_form(data: QueryDict, actor: Actor) -> InboxFilterForm:
+    department_ids = sorted({dept for dept, _role in actor.memberships})
+    departments = list(Department.objects.filter(pk__in=department_ids).order_by("path").values_list("pk", "name"))
+    return InboxFilterForm(data, departments=departments)
+
+
+def _page_url(data: QueryDict, page: int) -> str:
+    query = data.copy()
+    query["page"] = str(page)
+    return f"?{query.urlencode()}"
+
+
+def _results(actor: Actor, form: InboxFilterForm, data: QueryDict) -> dict[str, Any]:
+    """The current page of the chosen tab: rows (tasks) or instances, and the neighbouring pages' links."""
+    tab, page, filters = form.current_tab, form.current_page, form.filters()
+    start = (page - 1) * INBOX_PAGE_SIZE
+    context: dict[str, Any] = {"tab": tab, "rows": [], "instances": []}
+    if tab == "started":
+        found: list[Any] = list(started_instances(actor, filters)[start : start + INBOX_PAGE_SIZE + 1])
+        context["instances"] = found[:INBOX_PAGE_SIZE]
+    else:
+        now = timezone.now()
+        tasks = task_list_filter(inbox_tab_tasks(actor, tab=tab), filters, now=now)
+        found = list(tasks.order_by(*TASK_ORDERINGS[form.current_sort])[start : start + INBOX_PAGE_SIZE + 1])
+        context["rows"] = [task_row(task, now) for task in found[:INBOX_PAGE_SIZE]]
+    context["next_url"] = _page_url(data, page + 1) if len(found) > INBOX_PAGE_SIZE else ""
+    context["previous_url"] = _page_url(data, page - 1) if page > 1 else ""
+    context["query"] = data.urlencode()
+    return context
+
+
+def _render_inbox(request: HttpRequest, data: QueryDict, extra: dict[str, Any] | None = None) -> HttpResponse:
+    actor = directory().actor_for(request.user)
+    form = _filter_form(data, actor)
+    context = {"form": form, "tabs": TAB_CHOICES, "target": RESULTS_TARGET, **_results(actor, form, data)}
+    context.update(extra or {})
+    # htmx asks for the results only when it swaps them in place (filters, pages, bulk claim).
+    if request.headers.get("HX-Target") == RESULTS_TARGET:
+        return render(request, "webui/inbox/results.html", context)
+    return render(request, "webui/inbox.html", context)
 
 
 @login_required
+@require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    actor = directory().actor_for(request.user)
-    tasks = list(inbox_for_actor(actor)[:INBOX_PAGE_SIZE])
-    return render(request, "webui/inbox.html", {"tasks": tasks})
+    data = request.GET.copy()
+    if not data.get("tab"):
+        # Land where the work is: my tasks, or the ones waiting to be claimed when I hold none.
+        data["tab"] = "mine" if inbox_for_actor(directory().actor_for(request.user), scope="mine").exists() else "group"
+    return _render_inbox(request, data)
+
+
+def bulk_claim(actor: Actor, task_ids: list[int]) -> ClaimReport:
+    """Claim each task on its own: a 409 or 403 on one is reported and the others still go through."""
+    names = dict(visible_tasks(actor).filter(pk__in=task_ids).values_list("pk", "name"))
+    report = ClaimReport()
+    for task_id in task_ids:
+        try:
+            human_task_claim(task_id=task_id, actor=actor)
+        except ProcessError as error:
+            report.failed.append((task_id, names.get(task_id, ""), str(error)))
+        else:
+            report.claimed.append(task_id)
+    return report
+
+
+@login_required
+@require_POST
+def inbox_claim(request: HttpRequest) -> HttpResponse:
+    """签收 the ticked group tasks, then show the 待签收 list again (in place with htmx) with what happened."""
+    report = bulk_claim(directory().actor_for(request.user), selected_task_ids(request.POST))
+    data = QueryDict(request.POST.get("query", ""), mutable=True)
+    data["tab"] = "group"
+    data.pop("page", None)
+    if request.headers.get("HX-Target") == RESULTS_TARGET:
+        return _render_inbox(request, data, {"claim_report": report})
+    # Without htmx: post, redirect, get; the report travels as messages.
+    if report.claimed:
+        messages.success(request, _("已签收 %(count)s 个任务。") % {"count": len(report.claimed)})
+    for task_id, name, message in report.failed:
+        messages.error(request, f"#{task_id} {name}：{message}")
+    return redirect(f"{reverse('workbench:index')}?{data.urlencode()}")

@@ -1,0 +1,231 @@
+"""我的待办: the four tabs, filters, search, the ladder colours, bulk claim and a fixed query count."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from processes.models import HumanTask, ProcessInstance
+from processes.services.inbox import human_task_claim, human_task_complete
+from processes.services.instances import instance_start
+from tests import factories as f
+from tests.bpmn.diagrams import chain, user_task
+
+pytestmark = pytest.mark.django_db
+
+INBOX = "/workbench/"
+CLAIM = "/workbench/claim/"
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    """Two reviewers in one department, a cataloguer elsewhere; two processes deployed."""
+    dept = f.department()
+    other = f.department("330108", "滨江区数据局")
+    clerk = f.user("clerk", roles=["reviewer"], dept=dept)
+    colleague = f.user("colleague", roles=["reviewer"], dept=dept)
+    outsider = f.user("outsider", roles=["cataloguer"], dept=other)
+    f.deploy(chain("material_review", user_task("审核材料", "reviewer")))
+    f.deploy(chain("catalogue_entry", user_task("编目资源", "cataloguer")))
+    return dept, other, clerk, colleague, outsider
+
+
+def start(process_key: str, starter, dept, business_key: str = "") -> HumanTask:  # type: ignore[no-untyped-def]
+    instance = instance_start(
+        process_key=process_key, actor=f.actor(starter), department_id=dept.pk, business_key=business_key
+    )
+    return HumanTask.objects.get(instance=instance)
+
+
+def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def rows(html: str) -> int:
+    return html.count("<tr data-")
+
+
+def test_each_tab_shows_the_users_tasks_and_no_one_elses(world) -> None:  # type: ignore[no-untyped-def]
+    dept, other, clerk, colleague, outsider = world
+    mine = start("material_review", clerk, dept, "REQ-MINE")
+    human_task_claim(task_id=mine.pk, actor=f.actor(clerk))
+    start("material_review", outsider, dept, "REQ-GROUP")
+    taken = start("material_review", clerk, dept, "REQ-TAKEN")
+    human_task_claim(task_id=taken.pk, actor=f.actor(colleague))
+    done = start("material_review", outsider, dept, "REQ-DONE")
+    human_task_complete(task_id=done.pk, actor=f.actor(clerk))
+    start("catalogue_entry", outsider, other, "REQ-OTHER")
+    client = client_for(clerk)
+
+    html = client.get(INBOX).content.decode()
+    assert "REQ-MINE" in html and rows(html) == 1
+    html = client.get(INBOX, {"tab": "group"}).content.decode()
+    assert "REQ-GROUP" in html and rows(html) == 1
+    assert 'name="task_ids"' in html and "csrfmiddlewaretoken" in html
+    html = client.get(INBOX, {"tab": "done"}).content.decode()
+    assert "REQ-DONE" in html and rows(html) == 1
+    html = client.get(INBOX, {"tab": "started"}).content.decode()
+    assert "REQ-MINE" in html and "REQ-TAKEN" in html
+    assert "REQ-GROUP" not in html and "REQ-DONE" not in html and rows(html) == 2
+    assert "REQ-OTHER" not in "".join(client.get(INBOX, {"tab": t}).content.decode() for t in ["mine", "group"])
+
+
+def test_started_tab_shows_open_task_or_status(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, colleague, _outsider = world
+    start("material_review", clerk, dept, "REQ-OPEN")
+    finished = start("material_review", clerk, dept, "REQ-END")
+    human_task_complete(task_id=finished.pk, actor=f.actor(colleague))
+    html = client_for(clerk).get(INBOX, {"tab": "started"}).content.decode()
+    assert "审核材料" in html and "已完成" in html
+
+
+def test_user_data_is_escaped(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, _colleague, _outsider = world
+    start("material_review", clerk, dept, "<script>alert(1)</script>")
+    for tab in ["group", "started"]:
+        html = client_for(clerk).get(INBOX, {"tab": tab}).content.decode()
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_filters_and_search_narrow_the_list(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, _colleague, outsider = world
+    urgent = start("material_review", outsider, dept, "REQ-URGENT")
+    soon = start("material_review", outsider, dept, "REQ-SOON")
+    later = start("material_review", outsider, dept, "REQ-LATER")
+    now = timezone.now()
+    HumanTask.objects.filter(pk=urgent.pk).update(due_at=now - timedelta(hours=1), priority=90)
+    HumanTask.objects.filter(pk=soon.pk).update(due_at=now + timedelta(minutes=1), priority=50)
+    HumanTask.objects.filter(pk=later.pk).update(due_at=now + timedelta(days=30), priority=10)
+    client = client_for(clerk)
+
+    def keys(**params: str) -> list[str]:
+        html = client.get(INBOX, {"tab": "group", **params}).content.decode()
+        return [k for k in ["REQ-URGENT", "REQ-SOON", "REQ-LATER"] if k in html]
+
+    assert keys() == ["REQ-URGENT", "REQ-SOON", "REQ-LATER"]
+    assert keys(q="soon") == ["REQ-SOON"]
+    assert keys(q="审核") == ["REQ-URGENT", "REQ-SOON", "REQ-LATER"]
+    assert keys(due="overdue") == ["REQ-URGENT"]
+    assert keys(min_priority="50") == ["REQ-URGENT", "REQ-SOON"]
+    assert keys(process="catalogue_entry") == [] and keys(process="material") == keys()
+    assert keys(process="material_review", department=str(dept.pk)) == ["REQ-URGENT", "REQ-SOON", "REQ-LATER"]
+    html = client.get(INBOX, {"tab": "group", "sort": "priority"}).content.decode()
+    assert html.index("REQ-URGENT") < html.index("REQ-SOON") < html.index("REQ-LATER")
+    html = client.get(INBOX, {"tab": "group", "sort": "created"}).content.decode()
+    assert html.index("REQ-LATER") < html.index("REQ-SOON") < html.index("REQ-URGENT")
+
+
+def test_htmx_request_gets_only_the_results(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, _colleague, outsider = world
+    start("material_review", outsider, dept, "REQ-1")
+    html = client_for(clerk).get(INBOX, {"tab": "group"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="tb-inbox-results")
+    text = html.content.decode()
+    assert text.lstrip().startswith('<div id="tb-inbox-results"') and "REQ-1" in text and "<html" not in text
+
+
+def test_escalated_and_overdue_tasks_carry_the_ladder_colour(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, _colleague, outsider = world
+    warned = start("material_review", outsider, dept, "REQ-WARN")
+    late = start("material_review", outsider, dept, "REQ-LATE")
+    HumanTask.objects.filter(pk=warned.pk).update(escalation_level=2, due_at=timezone.now() + timedelta(days=1))
+    HumanTask.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=1))
+    html = client_for(clerk).get(INBOX, {"tab": "group"}).content.decode()
+    assert 'tb-ladder--yellow">预警' in html
+    assert 'tb-ladder--red">逾期' in html and 'class="tb-overdue"' in html
+
+
+def test_bulk_claim_claims_what_it_can_and_reports_the_rest(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, colleague, outsider = world
+    free = start("material_review", outsider, dept, "REQ-FREE")
+    taken = start("material_review", outsider, dept, "REQ-TAKEN")
+    client = client_for(clerk)
+    client.get(INBOX, {"tab": "group"})  # both are on the clerk's screen…
+    human_task_claim(task_id=taken.pk, actor=f.actor(colleague))  # …when a colleague takes one
+    response = client.post(
+        CLAIM,
+        {"task_ids": [str(free.pk), str(taken.pk)], "query": "tab=group"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="tb-inbox-results",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert "已签收 1 个任务。" in html
+    assert f'data-task-id="{taken.pk}"' in html and "任务已被他人签收" in html
+    assert HumanTask.objects.get(pk=free.pk).assignee_id == clerk.pk
+    assert HumanTask.objects.get(pk=taken.pk).assignee_id == colleague.pk
+    assert "REQ-FREE" not in html.split("tb-claim-report")[-1].split("</ul>")[-1]
+
+
+def test_bulk_claim_without_htmx_redirects_with_messages(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, _colleague, outsider = world
+    task = start("catalogue_entry", clerk, dept, "REQ-NOT-MINE")
+    response = client_for(clerk).post(CLAIM, {"task_ids": [str(task.pk)]}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[0][0] == "/workbench/?tab=group"
+    assert "无权办理此任务" in html
+    assert HumanTask.objects.get(pk=task.pk).assignee_id is None
+
+
+def test_claim_requires_csrf(world) -> None:  # type: ignore[no-untyped-def]
+    _dept, _other, clerk, _colleague, _outsider = world
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clerk)
+    assert client.post(CLAIM, {"task_ids": ["1"]}).status_code == 403
+
+
+def test_next_page_link_only_when_there_is_one(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, _colleague, outsider = world
+    for i in range(26):
+        start("material_review", outsider, dept, f"REQ-{i:02d}")
+    client = client_for(clerk)
+    html = client.get(INBOX, {"tab": "group"}).content.decode()
+    assert rows(html) == 25 and "下一页" in html and "上一页" not in html
+    html = client.get(INBOX, {"tab": "group", "page": "2"}).content.decode()
+    assert rows(html) == 1 and "下一页" not in html and "上一页" in html
+
+
+def _queries(client: Client, params: dict[str, str]) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(INBOX, params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("tab", ["mine", "group", "done", "started"])
+def test_query_count_does_not_grow_with_rows(world, tab: str) -> None:  # type: ignore[no-untyped-def]
+    """3 rows or 25 (a full page of 30): the same number of SQL queries."""
+    dept, _other, clerk, _colleague, _outsider = world
+    client = client_for(clerk)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            task = start("material_review", clerk, dept, "REQ")
+            HumanTask.objects.filter(pk=task.pk).update(escalation_level=1)
+            if tab == "mine":
+                human_task_claim(task_id=task.pk, actor=f.actor(clerk))
+            if tab == "done":
+                human_task_complete(task_id=task.pk, actor=f.actor(clerk))
+
+    add(3)
+    few = _queries(client, {"tab": tab})
+    add(27)
+    many = _queries(client, {"tab": tab})
+    assert rows(client.get(INBOX, {"tab": tab}).content.decode()) == 25
+    assert ProcessInstance.objects.count() == 30
+    assert few == many, (few, many)
+    print(f"{tab}: {many} queries")
+
+
+def test_landing_opens_my_tasks_or_else_the_claimable_ones(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, _colleague, outsider = world
+    task = start("material_review", outsider, dept, "REQ-1")
+    client = client_for(clerk)
+    assert 'tb-tab--active" href="?tab=group"' in client.get(INBOX).content.decode()
+    human_task_claim(task_id=task.pk, actor=f.actor(clerk))
+    assert 'tb-tab--active" href="?tab=mine"' in client.get(INBOX).content.decode()

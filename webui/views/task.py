@@ -1,0 +1,165 @@
+"""The task page: instructions, the JSON Schema form, and the actions — draft, complete, return (退回),
+delegate (转办), comment — all through the inbox services and their permission rule."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from processes.errors import Conflict, NotFound, PermissionDenied, ProcessError, ValidationFailed
+from processes.models import HumanTask, TaskComment, TaskStatus
+from processes.ports import Actor, directory
+from processes.selectors import instance_history, task_can_act, task_for_actor
+from processes.services.definitions import form_schema
+from processes.services.inbox import (
+    human_task_comment,
+    human_task_complete,
+    human_task_delegate,
+    human_task_return,
+    human_task_save_draft,
+)
+from webui.forms_jsonschema import build_fields, parse_post
+from webui.views.workbench import task_row
+
+ACTIONS = ("draft", "complete", "return", "delegate", "comment")
+ACTION_LABELS = {
+    "instance_started": gettext_lazy("发起"),
+    "task_claimed": gettext_lazy("签收"),
+    "task_unclaimed": gettext_lazy("退签"),
+    "task_completed": gettext_lazy("办结"),
+    "task_returned": gettext_lazy("退回"),
+    "task_delegated": gettext_lazy("转办"),
+    "task_commented": gettext_lazy("评论"),
+    "task_created": gettext_lazy("生成任务"),
+    "task_escalated": gettext_lazy("预警升级"),
+    "task_reminded": gettext_lazy("催办"),
+    "task_reassigned": gettext_lazy("改派"),
+    "instance_completed": gettext_lazy("流程结束"),
+    "instance_cancelled": gettext_lazy("流程撤销"),
+}
+
+
+def _load(actor: Actor, task_id: int) -> HumanTask:
+    try:
+        return task_for_actor(task_id=task_id, actor=actor)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+def _schema(task: HumanTask) -> dict[str, Any] | None:
+    return form_schema(task.instance.definition, task.form_key) if task.form_key else None
+
+
+def _context(actor: Actor, task: HumanTask, schema: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    values = extra.pop("values", task.draft)
+    errors: dict[str, list[str]] = extra.pop("form_errors", {}) or {}
+    history = [
+        {"event": event, "label": ACTION_LABELS.get(event.action, event.action)}
+        for event in instance_history(instance=task.instance)
+    ]
+    comments = (
+        TaskComment.objects.filter(task__instance_id=task.instance_id)
+        .select_related("author", "task")
+        .only("text", "created_at", "author__username", "task__name")
+    )
+    can_act = task.status == TaskStatus.OPEN and task_can_act(actor, task)
+    context = {
+        "task": task,
+        "row": task_row(task, timezone.now()),
+        "definition": task.instance.definition,
+        "fields": build_fields(schema, values, errors),
+        "form_level_errors": errors.get("", []),
+        "other_errors": {k: v for k, v in errors.items() if k and k not in (schema or {}).get("properties", {})},
+        "returned_opinion": task.opinion if task.returned_from_id else "",
+        "history": history,
+        "comments": comments,
+        "can_act": can_act,
+        "can_comment": can_act or task.completed_by_id == actor.user_id or actor.is_superuser,
+        "opinion": "",
+        "delegate_to": "",
+        "comment_text": "",
+        "action_errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+def _run(action: str, task: HumanTask, actor: Actor, request: HttpRequest, data: dict[str, Any]) -> str:
+    """Call the service for `action`; return the success message."""
+    post = request.POST
+    if action == "draft":
+        human_task_save_draft(task_id=task.pk, actor=actor, data=data)
+        return _("草稿已保存。")
+    if action == "complete":
+        human_task_complete(task_id=task.pk, actor=actor, data=data)
+        return _("任务“%(name)s”已办结。") % {"name": task.name}
+    if action == "return":
+        human_task_return(task_id=task.pk, actor=actor, opinion=post.get("opinion", ""))
+        return _("任务“%(name)s”已退回。") % {"name": task.name}
+    if action == "delegate":
+        to = post.get("to", "").strip()
+        human_task_delegate(task_id=task.pk, actor=actor, to_username=to, note=post.get("note", ""))
+        return _("任务“%(name)s”已转办给 %(user)s。") % {"name": task.name, "user": to}
+    human_task_comment(task_id=task.pk, actor=actor, text=post.get("text", ""))
+    return _("评论已发表。")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
+    actor = directory().actor_for(request.user)
+    task = _load(actor, task_id)
+    schema = _schema(task)
+    if request.method == "GET":
+        return render(request, "webui/task/page.html", _context(actor, task, schema))
+
+    action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        return render(
+            request,
+            "webui/task/page.html",
+            _context(actor, task, schema, form_level_errors=[_("未知操作。")]),
+            status=400,
+        )
+    data = parse_post(schema, request.POST) if action in ("draft", "complete") else {}
+    try:
+        message = _run(action, task, actor, request, data)
+    except ValidationFailed as error:
+        detail = error.detail if isinstance(error.detail, dict) else {}
+        extra: dict[str, Any] = {
+            "opinion": request.POST.get("opinion", ""),
+            "delegate_to": request.POST.get("to", ""),
+            "comment_text": request.POST.get("text", ""),
+        }
+        if action in ("draft", "complete"):
+            extra["values"] = data
+            extra["form_errors"] = detail or {"": [error.message]}
+        else:
+            extra["action_errors"] = {action: [error.message]}
+            if action != "comment":
+                extra["values"] = task.draft
+        messages.error(request, _("提交的内容有误，请按提示修改。"))
+        return render(request, "webui/task/page.html", _context(actor, task, schema, **extra), status=400)
+    except PermissionDenied as error:
+        raise DjangoPermissionDenied(error.message) from error
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except Conflict as error:
+        messages.error(request, _("任务已被他人办理或状态已变化：%(reason)s") % {"reason": error.message})
+        return redirect("workbench:index")
+    except ProcessError as error:
+        messages.error(request, error.message)
+        return redirect("task_page", task_id=task.pk)
+
+    messages.success(request, message)
+    if action in ("complete", "return", "delegate"):
+        return redirect("workbench:index")
+    return redirect(f"{reverse('task_page', kwargs={'task_id': task.pk})}#tb-{action}")

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=webui/static/vendor
-rm -rf "$out" && mkdir -p "$out/bpmn-js" "$out/htmx"
+rm -rf "$out" && mkdir -p "$out/bpmn-js" "$out/htmx" "$out/echarts"
 cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js "$out/bpmn-js/"
 cp -r node_modules/bpmn-js/dist/assets "$out/bpmn-js/assets"
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
+cp node_modules/echarts/dist/echarts.min.js "$out/echarts/"

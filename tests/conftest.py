@@ -39,3 +39,14 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ALTER TABLE processes_auditevent DISABLE TRIGGER processes_auditevent_no_truncate")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """English pages need the compiled catalogues; `make setup` builds them, a bare pytest run too."""
+    from django.utils.translation import trans_real
+
+    from scripts.compile_messages import main as compile_messages
+
+    compile_messages()
+    trans_real._translations = {}  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 LOCALE = Path(settings.BASE_DIR) / "locale"
-PLACEHOLDERS = ["/flows/", "/supervision/", "/audit/", "/data/", "/services/", "/policy/", "/performance/"]
+PLACEHOLDERS = ["/flows/", "/data/", "/services/", "/policy/", "/performance/"]
 
 
 @pytest.fixture(scope="session")
@@ -124,9 +124,19 @@ def test_workbench_lists_only_tasks_the_user_may_act_on() -> None:
 
 def test_pages_load_nothing_from_other_hosts(clerk_client: Client) -> None:
     """Only this server, and XML namespace names (never fetched), appear as absolute URLs."""
-    pages = [clerk_client.get(url) for url in ["/workbench/", "/audit/"]] + [Client().get(LOGIN)]
+    auditor = Client()
+    f.user("auditor", roles=["auditor"], dept=f.department())
+    auditor.login(username="auditor", password="pass12345")
+    pages = [clerk_client.get("/workbench/"), auditor.get("/audit/"), Client().get(LOGIN)]
     for page in pages:
         assert page.status_code == 200
         html = page.content.decode()
         hosts = set(re.findall(r"https?://([^/\"'\s>]+)", html))
         assert hosts <= {"testserver", "www.w3.org"}, hosts
+
+
+@pytest.mark.parametrize("url", ["/supervision/", "/audit/"])
+def test_supervision_and_audit_explain_themselves_to_a_clerk(clerk_client: Client, url: str) -> None:
+    """Clerks are neither supervisors nor auditors: a 403 page that says so, not a crash."""
+    response = clerk_client.get(url)
+    assert response.status_code == 403

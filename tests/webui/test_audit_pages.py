@@ -1,0 +1,193 @@
+"""审计 pages: auditors only, filters, the event page's hashes, chain verification, escaping, export."""
+
+import codecs
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from processes.models import AuditEvent
+from processes.services.audit import AuditBuffer
+from processes.services.instances import instance_start
+from tests import factories as f
+from tests.bpmn.diagrams import chain, user_task
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = "/audit/"
+VERIFY = "/audit/verify/"
+EXPORT = "/audit/export/"
+ROW_GUARD = "processes_auditevent_append_only"
+
+
+def event_url(event: AuditEvent) -> str:
+    return f"/audit/events/{event.pk}/"
+
+
+def append(*specs: dict[str, Any]) -> list[AuditEvent]:
+    buffer = AuditBuffer()
+    for spec in specs:
+        spec = dict(spec)
+        buffer.add(spec.pop("action", "task_completed"), **spec)
+    return buffer.flush()
+
+
+def tamper(sql: str, params: list[Any]) -> None:
+    """Change a row behind the application's back (PostgreSQL's append-only guard lifted, then restored)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE processes_auditevent DISABLE TRIGGER {ROW_GUARD}")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE processes_auditevent ENABLE TRIGGER {ROW_GUARD}")
+
+
+def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def auditor():  # type: ignore[no-untyped-def]
+    return f.user("auditor", roles=["auditor"])
+
+
+@pytest.fixture
+def events() -> list[AuditEvent]:
+    return append(
+        {"actor": "zhangsan", "payload": {"note": "EVT-ONE", "process_key": "material_review"}},
+        {"actor": "lisi", "action": "task_returned", "payload": {"note": "EVT-TWO", "process_key": "material_review"}},
+        {"actor": "zhangsan", "payload": {"note": "EVT-THREE", "process_key": "catalogue_entry"}},
+    )
+
+
+def notes(html: str) -> list[str]:
+    return [n for n in ["EVT-THREE", "EVT-TWO", "EVT-ONE"] if n in html]
+
+
+def test_auditor_sees_events_newest_first_and_filters_narrow_them(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(auditor)
+    response = client.get(SEARCH)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert notes(html) == ["EVT-THREE", "EVT-TWO", "EVT-ONE"]
+    assert html.index("EVT-THREE") < html.index("EVT-TWO") < html.index("EVT-ONE")
+    assert f'href="{event_url(events[0])}"' in html
+
+    def shown(**params: str) -> list[str]:
+        return notes(client.get(SEARCH, params).content.decode())
+
+    assert shown(actor="zhangsan") == ["EVT-THREE", "EVT-ONE"]
+    assert shown(action="task_returned") == ["EVT-TWO"]
+    assert shown(process="catalogue_entry") == ["EVT-THREE"]
+    assert shown(since="2000-01-01T00:00", until="2001-01-01T00:00") == []
+    assert shown(since="2000-01-01T00:00") == ["EVT-THREE", "EVT-TWO", "EVT-ONE"]
+    # A bad value is reported and left out, not a server error.
+    response = client.get(SEARCH, {"department": "abc", "actor": "lisi"})
+    assert response.status_code == 200 and notes(response.content.decode()) == ["EVT-TWO"]
+
+
+def test_instance_column_links_to_the_case_page(auditor) -> None:  # type: ignore[no-untyped-def]
+    dept = f.department()
+    f.deploy(chain("material_review", user_task("审核材料", "reviewer")))
+    starter = f.user("clerk", roles=["reviewer"], dept=dept)
+    instance = instance_start(process_key="material_review", actor=f.actor(starter), department_id=dept.pk)
+    html = client_for(auditor).get(SEARCH).content.decode()
+    assert f'href="/workbench/cases/{instance.pk}/"' in html
+
+
+def test_pages_of_fifty_with_a_fixed_query_count(auditor) -> None:  # type: ignore[no-untyped-def]
+    append(*[{"actor": "bulk", "payload": {"n": n}} for n in range(120)])
+    client = client_for(auditor)  # logging in is audited too
+    ids = list(AuditEvent.objects.order_by("-id").values_list("id", flat=True))
+    client.get(SEARCH)  # warm up (session, content types)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(SEARCH).content.decode()
+    assert html.count("<tr data-event-id") == 50
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    assert f'data-event-id="{ids[0]}"' in html and f'href="?before={ids[49]}"' in html
+    first_count = len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        older = client.get(SEARCH, {"before": str(ids[49])}).content.decode()
+    assert len(queries) == first_count
+    assert f'data-event-id="{ids[50]}"' in older and f'data-event-id="{ids[49]}"' not in older
+    last = client.get(SEARCH, {"before": str(ids[99])}).content.decode()
+    assert last.count("<tr data-event-id") == len(ids) - 100 and 'rel="next"' not in last and 'rel="prev"' in last
+    back = client.get(SEARCH, {"after": str(ids[100])}).content.decode()
+    assert back.count("<tr data-event-id") == 50
+    assert f'data-event-id="{ids[99]}"' in back and f'data-event-id="{ids[50]}"' in back
+    assert f'data-event-id="{ids[49]}"' not in back and 'rel="prev"' in back
+
+
+def test_only_auditors_get_in(events) -> None:  # type: ignore[no-untyped-def]
+    clerk = client_for(f.user("clerk", roles=["reviewer"]))
+    assert clerk.get(SEARCH).status_code == 403
+    assert clerk.get(event_url(events[0])).status_code == 403
+    assert clerk.post(VERIFY).status_code == 403
+    assert clerk.get(EXPORT, {"format": "csv"}).status_code == 403
+    assert client_for(f.user("boss", is_staff=True)).get(SEARCH).status_code == 200
+    assert Client().get(SEARCH).status_code in (302, 403)
+
+
+def test_event_page_shows_hashes_neighbours_and_whether_the_hash_recomputes(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(auditor)
+    first, middle, last = events
+    html = client.get(event_url(middle)).content.decode()
+    assert middle.hash in html and middle.prev_hash == first.hash and first.hash in html
+    assert 'data-recomputes="true"' in html and 'data-link-holds="true"' in html
+    assert f'href="{event_url(first)}"' in html and f'href="{event_url(last)}"' in html
+    assert "&quot;EVT-TWO&quot;" in html  # the payload, pretty-printed and escaped
+    assert client.get("/audit/events/999999/").status_code == 404
+
+    tamper("UPDATE processes_auditevent SET payload = %s WHERE id = %s", ['{"note": "EVT-FORGED"}', middle.pk])
+    html = client.get(event_url(middle)).content.decode()
+    assert 'data-recomputes="false"' in html and "EVT-FORGED" in html
+
+
+def test_verify_reports_ok_then_the_first_broken_event(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(auditor)
+    assert 'action="/audit/verify/"' in client.get(SEARCH).content.decode()
+    html = client.post(VERIFY).content.decode()
+    assert 'data-verify="ok"' in html and f"{AuditEvent.objects.count()} " in html
+
+    tamper("UPDATE processes_auditevent SET payload = %s WHERE id = %s", ['{"note": "EVT-FORGED"}', events[1].pk])
+    html = client.post(VERIFY, {"query": "actor=zhangsan"}).content.decode()
+    assert 'data-verify="broken"' in html and f'data-broken-id="{events[1].pk}"' in html
+    assert notes(html) == ["EVT-THREE", "EVT-ONE"]  # the filter survives the post
+
+
+def test_verify_needs_the_csrf_token(auditor) -> None:  # type: ignore[no-untyped-def]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(auditor)
+    assert client.post(VERIFY).status_code == 403
+
+
+def test_script_in_a_payload_is_escaped(auditor) -> None:  # type: ignore[no-untyped-def]
+    (event,) = append({"actor": "<script>alert(1)</script>", "payload": {"x": "<script>alert(2)</script>"}})
+    client = client_for(auditor)
+    for url in [SEARCH, event_url(event)]:
+        html = client.get(url).content.decode()
+        assert "<script>alert(" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
+def test_export_links_stream_the_current_filter(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(auditor)
+    html = client.get(SEARCH, {"actor": "lisi"}).content.decode()
+    assert f'href="{EXPORT}?format=csv&amp;actor=lisi"' in html
+    assert "正在准备导出…" in html
+    response = client.get(EXPORT, {"format": "csv", "actor": "lisi", "token": "abc123"})
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-')
+    assert response.cookies["tb_audit_export"].value == "abc123"
+    body = response.getvalue()
+    assert body.startswith(codecs.BOM_UTF8)
+    text = body.decode("utf-8-sig")
+    assert "EVT-TWO" in text and "EVT-ONE" not in text
+    assert AuditEvent.objects.filter(action="audit_exported", actor="auditor").exists()
+    for fmt, start in [("jsonl", b"{"), ("xlsx", b"PK")]:
+        response = client.get(EXPORT, {"format": fmt})
+        assert response.getvalue().startswith(start)

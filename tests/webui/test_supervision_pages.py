@@ -1,0 +1,169 @@
+"""督办 pages: the supervised lists with 催办 and bulk reassign, extension approvals, the league table
+(晾晒) with its chart data and XLSX, and the empty state a non-supervisor gets."""
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from processes import ports
+from processes.models import ExtensionRequest, HumanTask, TaskStatus
+from processes.services.instances import instance_start
+from processes.services.supervision import extension_request
+from tests import factories as f
+from tests.bpmn.diagrams import chain, user_task
+from tests.calendar_fake import weekday_calendar
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIST, EXTENSIONS, LEAGUE = "/supervision/", "/supervision/extensions/", "/supervision/league/"
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def notify(self, *, user_ids: list[int], kind: str, title: str, body: str, link: str = "") -> int:
+        self.sent.append({"user_ids": user_ids, "kind": kind, "title": title, "body": body})
+        return len(user_ids)
+
+    def notify_many(self, messages: list[ports.Message]) -> int:
+        return sum(self.notify(user_ids=m.user_ids, kind=m.kind, title=m.title, body=m.body) for m in messages)
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    """A city supervising its district; a department of another city with its own task."""
+    previous = ports._notifier
+    notifier = FakeNotifier()
+    ports.register_notifier(notifier)
+    city = f.department("330100", "杭州市")
+    district = f.department("330106", "西湖区", parent=city)
+    elsewhere = f.department("330200", "宁波市")
+    people = {
+        "clerk": f.user("clerk", roles=["reviewer"], dept=district),
+        "expert": f.user("expert", roles=["reviewer"], dept=district),
+        "boss": f.user("boss", roles=["supervisor"], dept=city),
+        "far": f.user("far", roles=["reviewer"], dept=elsewhere),
+    }
+    f.deploy(chain("sla", user_task("审核材料", "reviewer", 'tongban:slaWorkingDays="3"')))
+    with weekday_calendar():
+        here = instance_start(
+            process_key="sla", actor=f.actor(people["clerk"]), department_id=district.pk, business_key="REQ-HERE"
+        )
+        there = instance_start(
+            process_key="sla", actor=f.actor(people["far"]), department_id=elsewhere.pk, business_key="REQ-THERE"
+        )
+    HumanTask.objects.update(escalation_level=2)
+    yield {
+        **people,
+        "district": district,
+        "task": HumanTask.objects.get(instance=here),
+        "other_task": HumanTask.objects.get(instance=there),
+        "notifier": notifier,
+    }
+    ports._notifier = previous
+
+
+def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_supervisor_sees_the_subtree_only(world) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(world["boss"]).get(LIST)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "REQ-HERE" in html and "REQ-THERE" not in html
+    assert "tb-ladder--yellow" in html and "csrfmiddlewaretoken" in html
+    assert 'name="task_ids"' in html
+    assert "REQ-HERE" not in client_for(world["boss"]).get(LIST, {"kind": "overdue"}).content.decode()
+    assert "REQ-HERE" not in client_for(world["boss"]).get(LIST, {"level": "3"}).content.decode()
+    assert "REQ-HERE" not in client_for(world["boss"]).get(LIST, {"assignee": "nobody"}).content.decode()
+
+
+def test_user_data_is_escaped(world) -> None:  # type: ignore[no-untyped-def]
+    HumanTask.objects.filter(pk=world["task"].pk).update(name="<script>alert(1)</script>")
+    html = client_for(world["boss"]).get(LIST).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_remind_once_then_the_wait_message(world) -> None:  # type: ignore[no-untyped-def]
+    client, url = client_for(world["boss"]), f"/supervision/tasks/{world['task'].pk}/remind/"
+    first = client.post(url, {"message": "请尽快审核", "query": "kind=at_risk"}, follow=True)
+    assert first.redirect_chain[-1][0] == "/supervision/?kind=at_risk"
+    assert "已催办" in first.content.decode()
+    assert world["notifier"].sent[-1]["kind"] == "reminder"
+    second = client.post(url, {"message": "再催"}, follow=True).content.decode()
+    assert re.search(r"请 \d+ 分钟后再试", second)
+    assert len(world["notifier"].sent) == 1
+    refused = client.post(f"/supervision/tasks/{world['other_task'].pk}/remind/", follow=True).content.decode()
+    assert "不在您督办的部门范围内" in refused
+
+
+def test_bulk_reassign_to_a_user_of_the_subtree(world) -> None:  # type: ignore[no-untyped-def]
+    client, task = client_for(world["boss"]), world["task"]
+    html = client.post(
+        "/supervision/reassign/", {"task_ids": [task.pk], "target_kind": "user", "target": "expert"}, follow=True
+    ).content.decode()
+    assert "已改派 1 个任务" in html
+    task.refresh_from_db()
+    assert task.assignee_id == world["expert"].pk
+    html = client.post(
+        "/supervision/reassign/", {"task_ids": [task.pk], "target_kind": "user", "target": "far"}, follow=True
+    ).content.decode()
+    assert "不在您督办的部门" in html
+    task.refresh_from_db()
+    assert task.assignee_id == world["expert"].pk
+
+
+def test_approving_an_extension_moves_the_due_date(world) -> None:  # type: ignore[no-untyped-def]
+    task = world["task"]
+    request = extension_request(task_id=task.pk, actor=f.actor(world["clerk"]), working_days=2, reason="材料未齐")
+    client = client_for(world["boss"])
+    html = client.get(EXTENSIONS).content.decode()
+    assert "材料未齐" in html and f'data-request-id="{request.pk}"' in html
+    with weekday_calendar() as calendar:
+        response = client.post(f"/supervision/extensions/{request.pk}/decide/", {"decision": "approve", "note": "同意"})
+        expected = calendar.add_working_days(task.due_at, 2).at  # type: ignore[arg-type]
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.due_at == expected
+    request.refresh_from_db()
+    assert request.status == ExtensionRequest.Status.APPROVED and request.decision_note == "同意"
+    assert "已批准延期" in client.get(EXTENSIONS).content.decode()
+
+
+def test_league_renders_rows_chart_data_and_xlsx(world) -> None:  # type: ignore[no-untyped-def]
+    HumanTask.objects.filter(pk=world["task"].pk).update(
+        status=TaskStatus.COMPLETED,
+        completed_at=datetime(2026, 3, 10, 10, 0, tzinfo=SHANGHAI),
+        due_at=datetime(2026, 3, 12, 18, 0, tzinfo=SHANGHAI),
+    )
+    client = client_for(world["boss"])
+    html = client.get(LEAGUE, {"month": "2026-03"}).content.decode()
+    assert f'data-department-id="{world["district"].pk}"' in html and "100.0%" in html
+    assert "宁波市" not in html
+    found = re.search(r'<script id="tb-league-data" type="application/json">(.*?)</script>', html)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert data["departments"] == ["西湖区"] and data["rates"] == [100.0]
+    assert "vendor/echarts/echarts.min.js" in html and "league-chart.js" in html
+    download = client.get("/supervision/league/xlsx/", {"month": "2026-03"})
+    assert download.status_code == 200 and download["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get(LEAGUE).status_code == 200  # last month by default
+
+
+def test_a_clerk_gets_the_explanation_and_403(world) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(world["clerk"])
+    for url in [LIST, EXTENSIONS, LEAGUE, "/supervision/league/xlsx/"]:
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "督办人" in response.content.decode()
+    client.post(f"/supervision/tasks/{world['task'].pk}/remind/")
+    assert world["notifier"].sent == []

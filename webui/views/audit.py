@@ -1,0 +1,192 @@
+"""审计 — search the audit trail, read one event with its hash and neighbours, verify the chain, export.
+
+Only auditors (the API's `IsAuditor` rule: staff, superuser or role "auditor") get in; others get 403.
+The search is keyset-paged newest first, one row more than a page to know whether another exists: no
+count(*) and a fixed number of queries whatever the page holds.
+"""
+
+import json
+import re
+from datetime import datetime
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from processes.audit_selectors import audit_events_filtered
+from processes.models import AuditEvent
+from processes.services.audit import GENESIS_HASH, VerifyResult, audit_verify, canonical_json, event_hash
+from processes.services.audit_export import FORMATS, audit_export
+from webui.api.audit import IsAuditor
+from webui.views.task import ACTION_LABELS
+
+AUDIT_PAGE_SIZE = 50
+PAYLOAD_PREVIEW = 120
+EXPORT_COOKIE = "tb_audit_export"
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9]{1,32}$")
+FILTER_NAMES = ("since", "until", "process", "department", "actor", "action")
+ALL_ACTION_LABELS = {**ACTION_LABELS, "audit_exported": _("导出审计记录")}
+_LOCAL = "%Y-%m-%dT%H:%M:%S"  # what <input type="datetime-local"> shows; read in the current time zone
+_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+
+class AuditFilterForm(forms.Form):
+    since = forms.DateTimeField(label=_("起始时间"), required=False, input_formats=_DATETIME_FORMATS)
+    until = forms.DateTimeField(label=_("截止时间"), required=False, input_formats=_DATETIME_FORMATS)
+    process = forms.CharField(label=_("流程"), required=False, max_length=200)
+    department = forms.IntegerField(label=_("部门 ID"), required=False, min_value=1)
+    actor = forms.CharField(label=_("操作人"), required=False, max_length=150)
+    action = forms.CharField(label=_("操作"), required=False, max_length=100)
+
+    def selector_filters(self) -> dict[str, Any]:
+        """The valid filters as the selector's keyword arguments; an invalid field is left out (and shown)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "since": data.get("since"),
+            "until": data.get("until"),
+            "process_key": data.get("process") or None,
+            "department_id": data.get("department"),
+            "actor": data.get("actor") or None,
+            "action": data.get("action") or None,
+        }
+
+    def query(self) -> QueryDict:
+        """The valid filters as a querystring, for the pager and the export links."""
+        self.is_valid()
+        query = QueryDict(mutable=True)
+        for name in FILTER_NAMES:
+            value = getattr(self, "cleaned_data", {}).get(name)
+            if value not in (None, ""):
+                query[name] = timezone.localtime(value).strftime(_LOCAL) if isinstance(value, datetime) else str(value)
+        return query
+
+
+def is_auditor(request: HttpRequest) -> bool:
+    """The API's rule, applied to a plain Django request (it reads only `request.user`)."""
+    return IsAuditor().has_permission(cast(Any, request), cast(Any, None))
+
+
+def _require_auditor(request: HttpRequest) -> None:
+    if not is_auditor(request):
+        raise PermissionDenied(IsAuditor.message)
+
+
+def _label(action: str) -> str:
+    return str(ALL_ACTION_LABELS.get(action, action))
+
+
+def _preview(payload: Any) -> str:
+    text = canonical_json(payload)
+    return text if len(text) <= PAYLOAD_PREVIEW else text[: PAYLOAD_PREVIEW - 1] + "…"
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _page(filters: dict[str, Any], data: QueryDict) -> tuple[list[AuditEvent], int | None, int | None]:
+    """One page newest first, keyset-paged: `before` (older page) or `after` (newer page) an event id.
+
+    Returns the events and the ids the next-older and next-newer links start from (None: no such page).
+    """
+    events = audit_events_filtered(**filters)
+    before, after = _int(data.get("before")), _int(data.get("after"))
+    if after is not None:
+        found = list(events.filter(id__gt=after).order_by("id")[: AUDIT_PAGE_SIZE + 1])
+        newer_exists = len(found) > AUDIT_PAGE_SIZE
+        page = list(reversed(found[:AUDIT_PAGE_SIZE]))
+        # Came back from an older page, so an older one exists (unless every event since was filtered out).
+        return page, (page[-1].pk if page else None), (page[0].pk if page and newer_exists else None)
+    if before is not None:
+        events = events.filter(id__lt=before)
+    found = list(events.order_by("-id")[: AUDIT_PAGE_SIZE + 1])
+    page = found[:AUDIT_PAGE_SIZE]
+    older = page[-1].pk if len(found) > AUDIT_PAGE_SIZE else None
+    newer = page[0].pk if page and before is not None else None
+    return page, older, newer
+
+
+def _search_context(request: HttpRequest, data: QueryDict) -> dict[str, Any]:
+    form = AuditFilterForm(data)
+    filters = form.selector_filters()
+    events, older, newer = _page(filters, data)
+    query = form.query()
+
+    def link(**extra: int) -> str:
+        q = query.copy()
+        for name, value in extra.items():
+            q[name] = str(value)
+        return f"?{q.urlencode()}"
+
+    return {
+        "form": form,
+        "rows": [{"event": e, "label": _label(e.action), "preview": _preview(e.payload)} for e in events],
+        "older_url": link(before=older) if older is not None else "",
+        "newer_url": link(after=newer) if newer is not None else "",
+        "query": query.urlencode(),
+        "formats": sorted(FORMATS),
+        "action_codes": sorted(ALL_ACTION_LABELS),
+        "export_cookie": EXPORT_COOKIE,
+    }
+
+
+@require_GET
+def audit_search(request: HttpRequest) -> HttpResponse:
+    """审计检索: filters in the querystring, 50 events a page, newest first."""
+    _require_auditor(request)
+    return render(request, "webui/audit/search.html", _search_context(request, request.GET))
+
+
+@require_POST
+def audit_verify_chain(request: HttpRequest) -> HttpResponse:
+    """链校验: walk the whole chain, then show the search page again with the result."""
+    _require_auditor(request)
+    result: VerifyResult = audit_verify()
+    data = QueryDict(request.POST.get("query", ""))
+    return render(request, "webui/audit/search.html", {**_search_context(request, data), "verify": result})
+
+
+@require_GET
+def audit_event(request: HttpRequest, event_id: int) -> HttpResponse:
+    """事件详情: every field, the payload pretty-printed, the hashes and whether they hold, the neighbours."""
+    _require_auditor(request)
+    event = get_object_or_404(AuditEvent, pk=event_id)
+    previous = AuditEvent.objects.filter(id__lt=event.pk).order_by("-id").only("id", "hash").first()
+    following = AuditEvent.objects.filter(id__gt=event.pk).order_by("id").only("id").first()
+    context = {
+        "event": event,
+        "label": _label(event.action),
+        "payload": json.dumps(event.payload, ensure_ascii=False, indent=2, sort_keys=True),
+        "recomputes": event_hash(event.prev_hash, event) == event.hash,
+        "link_holds": event.prev_hash == (previous.hash if previous else GENESIS_HASH),
+        "previous": previous,
+        "following": following,
+    }
+    return render(request, "webui/audit/event.html", context)
+
+
+@require_GET
+def audit_export_download(request: HttpRequest) -> StreamingHttpResponse:
+    """导出: the current filter as CSV, XLSX or JSON lines, streamed; the export itself is audited.
+
+    A `token` in the query comes back as a cookie when the download starts, so the page can hide its
+    "preparing" indicator.
+    """
+    _require_auditor(request)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in FORMATS:
+        fmt = "csv"
+    form = AuditFilterForm(request.GET)
+    export = audit_export(actor=request.user.get_username(), fmt=fmt, filters=form.selector_filters())
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    token = request.GET.get("token", "")
+    if _TOKEN_RE.match(token):
+        response.set_cookie(EXPORT_COOKIE, token, max_age=60, samesite="Lax")
+    return response

@@ -91,10 +91,6 @@ def handler_names() -> set[str]:
     return set(_REGISTRY)
 
 
-def all_handlers() -> list[HandlerInfo]:
-    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
-
-
 def replace_handler(name: str, func: HandlerFunc) -> HandlerFunc | None:
     """Swap a handler by name (tests); returns the previous function."""
     previous = _REGISTRY.get(name)

@@ -148,3 +148,8 @@ def started_instances(actor: Actor, filters: TaskListFilters) -> QuerySet[Proces
         .prefetch_related(Prefetch("human_tasks", queryset=open_tasks, to_attr="open_tasks"))
         .order_by("-started_at", "-id")
     )
+
+
+def instance_tasks(*, instance: ProcessInstance) -> QuerySet[HumanTask]:
+    """Every human task of an instance, oldest first (open and finished)."""
+    return instance.human_tasks.order_by("created_at", "id")

@@ -50,3 +50,12 @@ def _compiled_translations() -> None:
 
     compile_messages()
     trans_real._translations = {}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def notifier():  # type: ignore[no-untyped-def]
+    """The notifier port replaced by one that records what would have been sent."""
+    from tests.notifier_fake import recording_notifier
+
+    with recording_notifier() as recorder:
+        yield recorder

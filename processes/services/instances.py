@@ -9,7 +9,7 @@ from django.utils import timezone
 from ..engine.expressions import ExpressionError
 from ..engine.runtime import UNRESOLVED, EngineError, Workflow
 from ..errors import Conflict, EngineFailure, MessageNotCorrelated, ValidationFailed
-from ..models import HumanTask, InstanceStatus, JobStatus, MessageSubscription, ProcessInstance, ServiceJob
+from ..models import InstanceStatus, JobStatus, MessageSubscription, ProcessInstance, ServiceJob
 from ..ports import Actor
 from .definitions import compiled_for, definition_latest
 from .jobs import jobs_resend
@@ -165,7 +165,3 @@ def message_correlate(
         return caught
 
     return [target for target in targets if apply(target, actor, command)]
-
-
-def instance_task_rows(instance: ProcessInstance) -> models.QuerySet[HumanTask]:
-    return instance.human_tasks.order_by("created_at", "id")

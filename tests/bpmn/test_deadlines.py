@@ -102,36 +102,37 @@ def test_provisional_year_is_marked_on_the_task() -> None:
     assert task.due_at - datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI) > timedelta(days=3)
 
 
-def test_a_bpmn_sla_task_climbs_the_ladder_once_per_level(fake_calendar) -> None:  # type: ignore[no-untyped-def]
-    from processes import ports
+def test_a_bpmn_sla_task_climbs_the_ladder_once_per_level(fake_calendar, notifier) -> None:  # type: ignore[no-untyped-def]
     from processes.models import AuditEvent
     from processes.services.escalation import escalation_tick
-    from tests.processes.test_supervision import FakeNotifier
 
-    previous = ports._notifier
-    notifier = FakeNotifier()
-    ports.register_notifier(notifier)
-    try:
-        district = f.department("330106", "西湖区", parent=f.department("330100", "杭州市"))
-        f.user("clerk", roles=["reviewer"], dept=district)
-        f.deploy(chain("sla", SLA_TASK))
-        with time_machine.travel(FRIDAY, tick=False):
-            instance = instance_start(
-                process_key="sla",
-                actor=f.actor(f.user("applicant")),
-                department_id=district.pk,
-                data={"urgency": "urgent"},
-            )
-        task = HumanTask.objects.get(instance=instance)
-        assert task.next_escalation_at is not None and FRIDAY < task.next_escalation_at < task.due_at
-        for hours in (1, 24 * 3, 24 * 6, 24 * 6):  # not yet; blue+yellow; red; a restarted beat: nothing
-            with time_machine.travel(FRIDAY + timedelta(hours=hours), tick=False):
-                escalation_tick()
-        task.refresh_from_db()
-        levels = list(AuditEvent.objects.filter(action="task_escalated").values_list("payload__level", flat=True))
-        assert task.escalation_level == 3 and levels == [1, 2, 3]
-    finally:
-        ports._notifier = previous
+    city = f.department("330100", "杭州市")
+    district = f.department("330106", "西湖区", parent=city)
+    clerk = f.user("clerk", roles=["reviewer"], dept=district)
+    district_boss = f.user("dboss", roles=["supervisor"], dept=district)
+    city_boss = f.user("cboss", roles=["supervisor"], dept=city)
+    f.deploy(chain("sla", SLA_TASK))
+    with time_machine.travel(FRIDAY, tick=False):
+        instance = instance_start(
+            process_key="sla",
+            actor=f.actor(f.user("applicant")),
+            department_id=district.pk,
+            data={"urgency": "urgent"},
+        )
+    task = HumanTask.objects.get(instance=instance)
+    assert task.next_escalation_at is not None and FRIDAY < task.next_escalation_at < task.due_at
+    for hours in (1, 24 * 3, 24 * 6, 24 * 6):  # not yet; blue+yellow; red; a restarted beat: nothing
+        with time_machine.travel(FRIDAY + timedelta(hours=hours), tick=False):
+            escalation_tick()
+    task.refresh_from_db()
+    levels = list(AuditEvent.objects.filter(action="task_escalated").values_list("payload__level", flat=True))
+    assert task.escalation_level == 3 and levels == [1, 2, 3]
+    # Blue to the candidates, yellow to the department's supervisors, red to the next department up.
+    assert [(m["kind"], m["user_ids"]) for m in notifier.sent] == [
+        ("task_escalated_blue", [clerk.pk]),
+        ("task_escalated_yellow", [district_boss.pk]),
+        ("task_escalated_red", [city_boss.pk]),
+    ]
 
 
 def test_provisional_due_times_move_when_the_official_year_arrives(fake_calendar) -> None:  # type: ignore[no-untyped-def]

@@ -2,13 +2,11 @@
 reminders, reassign, and decide extension requests that move the due time and reset the ladder."""
 
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from processes import ports
 from processes.errors import Conflict, PermissionDenied, ValidationFailed
 from processes.models import AuditEvent, HumanTask
 from processes.selectors import inbox_for_actor
@@ -29,23 +27,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)
 
 
-class FakeNotifier:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def notify(self, *, user_ids: list[int], kind: str, title: str, body: str, link: str = "") -> int:
-        self.sent.append({"user_ids": user_ids, "kind": kind, "title": title, "body": body})
-        return len(user_ids)
-
-    def notify_many(self, messages: list[ports.Message]) -> int:
-        return sum(self.notify(user_ids=m.user_ids, kind=m.kind, title=m.title, body=m.body) for m in messages)
-
-
 @pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    previous = ports._notifier
-    notifier = FakeNotifier()
-    ports.register_notifier(notifier)
+def world(notifier):  # type: ignore[no-untyped-def]
     city = f.department("330100", "杭州市")
     district = f.department("330106", "西湖区", parent=city)
     other = f.department("330108", "滨江区", parent=city)
@@ -58,8 +41,7 @@ def world():  # type: ignore[no-untyped-def]
     f.deploy(chain("sla", user_task("review", "reviewer", 'tongban:slaWorkingDays="3"')))
     with weekday_calendar(), time_machine.travel(MONDAY, tick=False):
         instance = instance_start(process_key="sla", actor=f.actor(people["clerk"]), department_id=district.pk)
-    yield {**people, "district": district, "task": HumanTask.objects.get(instance=instance), "notifier": notifier}
-    ports._notifier = previous
+    return {**people, "district": district, "task": HumanTask.objects.get(instance=instance), "notifier": notifier}
 
 
 def test_lists_cover_the_subtree_only(world) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ from processes.services.instances import instance_start
 from tests import factories as f
 from tests.bpmn.diagrams import chain, user_task
 from tests.calendar_fake import weekday_calendar
-from tests.processes.test_supervision import FakeNotifier
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SH = ZoneInfo("Asia/Shanghai")
@@ -22,11 +21,7 @@ MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=SH)
 
 
 @pytest.fixture
-def setup():  # type: ignore[no-untyped-def]
-    from processes import ports
-
-    previous = ports._notifier
-    ports.register_notifier(FakeNotifier())
+def setup(notifier):  # type: ignore[no-untyped-def]
     city = f.department("330100", "杭州市")
     district = f.department("330106", "西湖区", parent=city)
     clerk = f.user("clerk", roles=["reviewer"], dept=district)
@@ -36,8 +31,7 @@ def setup():  # type: ignore[no-untyped-def]
         instance = instance_start(process_key="sla", actor=f.actor(clerk), department_id=district.pk)
     task = HumanTask.objects.get(instance=instance)
     HumanTask.objects.filter(pk=task.pk).update(escalation_level=1)
-    yield clerk, boss, task
-    ports._notifier = previous
+    return clerk, boss, task
 
 
 def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]

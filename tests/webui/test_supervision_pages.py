@@ -4,13 +4,11 @@
 import json
 import re
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 
-from processes import ports
 from processes.models import ExtensionRequest, HumanTask, TaskStatus
 from processes.services.instances import instance_start
 from processes.services.supervision import extension_request
@@ -23,24 +21,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIST, EXTENSIONS, LEAGUE = "/supervision/", "/supervision/extensions/", "/supervision/league/"
 
 
-class FakeNotifier:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def notify(self, *, user_ids: list[int], kind: str, title: str, body: str, link: str = "") -> int:
-        self.sent.append({"user_ids": user_ids, "kind": kind, "title": title, "body": body})
-        return len(user_ids)
-
-    def notify_many(self, messages: list[ports.Message]) -> int:
-        return sum(self.notify(user_ids=m.user_ids, kind=m.kind, title=m.title, body=m.body) for m in messages)
-
-
 @pytest.fixture
-def world():  # type: ignore[no-untyped-def]
+def world(notifier):  # type: ignore[no-untyped-def]
     """A city supervising its district; a department of another city with its own task."""
-    previous = ports._notifier
-    notifier = FakeNotifier()
-    ports.register_notifier(notifier)
     city = f.department("330100", "杭州市")
     district = f.department("330106", "西湖区", parent=city)
     elsewhere = f.department("330200", "宁波市")
@@ -59,14 +42,13 @@ def world():  # type: ignore[no-untyped-def]
             process_key="sla", actor=f.actor(people["far"]), department_id=elsewhere.pk, business_key="REQ-THERE"
         )
     HumanTask.objects.update(escalation_level=2)
-    yield {
+    return {
         **people,
         "district": district,
         "task": HumanTask.objects.get(instance=here),
         "other_task": HumanTask.objects.get(instance=there),
         "notifier": notifier,
     }
-    ports._notifier = previous
 
 
 def client_for(user) -> Client:  # type: ignore[no-untyped-def]

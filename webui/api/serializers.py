@@ -18,9 +18,8 @@ from processes.models import (
     TaskComment,
     TaskStatus,
 )
-from processes.selectors import instance_history, task_can_act
+from processes.selectors import instance_history, instance_tasks, task_can_act
 from processes.services.definitions import form_schema
-from processes.services.instances import instance_task_rows
 
 
 def username_field() -> "serializers.SlugRelatedField[Any]":
@@ -253,7 +252,7 @@ class InstanceDetailSerializer(InstanceSerializer):
 
     @extend_schema_field(TaskSerializer(many=True))
     def get_tasks(self, instance: ProcessInstance) -> Any:
-        rows = instance_task_rows(instance).select_related("instance", "assignee", "completed_by")
+        rows = instance_tasks(instance=instance).select_related("instance", "assignee", "completed_by")
         return TaskSerializer(rows, many=True).data
 
     @extend_schema_field(AuditEventSerializer(many=True))

@@ -75,3 +75,10 @@ def test_outsider_cannot_claim(setup) -> None:  # type: ignore[no-untyped-def]
     human_task_claim(task_id=task.pk, actor=f.actor(clerk))
     task.refresh_from_db()
     assert task.assignee_id == clerk.pk
+
+
+def test_an_instance_remembers_the_domain_object_it_is_about(setup) -> None:  # type: ignore[no-untyped-def]
+    dept, _clerk, _outsider, applicant = setup
+    instance = instance_start(process_key="approval", actor=f.actor(applicant), subject=dept, department_id=dept.pk)
+    instance.refresh_from_db()
+    assert instance.subject == dept and instance.subject_id == str(dept.pk)

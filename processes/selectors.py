@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .errors import NotFound
-from .models import AuditEvent, HumanTask, ProcessInstance, TaskCandidate, TaskStatus
+from .keyset import SortKey
+from .models import AuditEvent, HumanTask, ProcessInstance, SavedTaskFilter, TaskCandidate, TaskStatus
 from .ports import Actor
 
 
@@ -120,16 +121,21 @@ def task_list_filter(tasks: QuerySet[HumanTask], filters: TaskListFilters, *, no
     return tasks.filter(_due_window_q(filters.due_window, now))
 
 
-TASK_ORDERINGS = {
-    "due": (F("due_at").asc(nulls_last=True), F("priority").desc(), F("id").asc()),
-    "priority": (F("priority").desc(), F("due_at").asc(nulls_last=True), F("id").asc()),
-    "created": (F("created_at").desc(), F("id").desc()),
-    "completed": (F("completed_at").desc(nulls_last=True), F("id").desc()),
+_DUE = SortKey("due_at", kind=datetime, nullable=True)
+_PRIORITY = SortKey("priority", descending=True)
+TASK_SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
+    "due": (_DUE, _PRIORITY, SortKey("id")),
+    "priority": (_PRIORITY, _DUE, SortKey("id")),
+    "created": (SortKey("created_at", descending=True, kind=datetime), SortKey("id", descending=True)),
+    # Completed tasks always have completed_at: no nulls clause, so the task_done_by index gives the order.
+    "completed": (SortKey("completed_at", descending=True, kind=datetime), SortKey("id", descending=True)),
 }
+INSTANCE_SORT_KEYS = (SortKey("started_at", descending=True, kind=datetime), SortKey("id", descending=True))
 
 
 def started_instances(actor: Actor, filters: TaskListFilters) -> QuerySet[ProcessInstance]:
-    """Instances the actor started, newest first, each with its open tasks in `open_tasks` (one extra query)."""
+    """Instances the actor started (paged in INSTANCE_SORT_KEYS order), each with its open tasks in
+    `open_tasks` (one extra query)."""
     open_tasks = (
         HumanTask.objects.filter(status=TaskStatus.OPEN)
         .only("id", "instance", "name", "due_at", "escalation_level", "status", "priority")
@@ -146,10 +152,13 @@ def started_instances(actor: Actor, filters: TaskListFilters) -> QuerySet[Proces
         instances.select_related("definition", "department")
         .only("id", "business_key", "status", "started_at", "definition__key", "department__name")
         .prefetch_related(Prefetch("human_tasks", queryset=open_tasks, to_attr="open_tasks"))
-        .order_by("-started_at", "-id")
     )
 
 
 def instance_tasks(*, instance: ProcessInstance) -> QuerySet[HumanTask]:
     """Every human task of an instance, oldest first (open and finished)."""
     return instance.human_tasks.order_by("created_at", "id")
+
+
+def saved_filters_for(*, user_id: int) -> QuerySet[SavedTaskFilter]:
+    return SavedTaskFilter.objects.filter(user_id=user_id).order_by("name")

@@ -30,16 +30,16 @@ INSTALLED_APPS = [
     "domain.notifications",
     "processes",
     "handlers",
-    # The Material shell (Site/Application, base templates, static fonts and icons): before "webui"
-    # so webui's templates can extend viewflow's.
-    "viewflow",
+    # webui before the Material shell (Site/Application, base templates, static fonts and icons), so
+    # that a template of webui's named like viewflow's replaces it (the snackbar, see there).
     "webui",
+    "viewflow",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "webui.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,7 +96,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS: list[Path] = []
+# Uploaded attachments. Never served as static media: downloads go through a view that checks who may
+# see the case. Swap the default backend (e.g. an S3-compatible one) with DEFAULT_STORAGE_BACKEND.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+STORAGES = {
+    "default": {"BACKEND": env.str("DEFAULT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -187,6 +193,13 @@ TONGBAN = {
     # lock that username or IP out for the window.
     "LOGIN_MAX_FAILURES": env.int("TONGBAN_LOGIN_MAX_FAILURES", default=5),
     "LOGIN_LOCKOUT_MINUTES": env.int("TONGBAN_LOGIN_LOCKOUT_MINUTES", default=15),
+    # Attachments (task forms and the task page): the largest file accepted, and the allowed file
+    # extensions. Binary formats are also checked by their first bytes (processes/services/attachments.py).
+    "ATTACHMENT_MAX_BYTES": env.int("TONGBAN_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024),
+    "ATTACHMENT_TYPES": env.list(
+        "TONGBAN_ATTACHMENT_TYPES",
+        default=["pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "txt", "zip"],
+    ),
 }
 
 LOGGING = {

@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 
@@ -51,3 +52,9 @@ def deploy(name_or_xml: str, *, extra: dict[str, str] | None = None) -> ProcessD
         xml = path.read_text("utf-8")
     files = dict(extra or {})
     return definition_deploy(bpmn_xml=xml, extra_files=files, file_name="test.bpmn").definition
+
+
+def in_english(client: Any) -> Any:
+    """The test client as after choosing English with the language switch (the language cookie)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

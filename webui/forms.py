@@ -19,7 +19,7 @@ DUE_CHOICES = [("", _("全部期限")), ("overdue", _("已逾期")), ("today", _
 
 
 class InboxFilterForm(forms.Form):
-    """The inbox's query string: tab, filters, search, sort and page. Invalid values fall back to defaults."""
+    """The inbox's query string: tab, filters, search, sort and page cursor. Invalid values fall back to defaults."""
 
     tab = forms.ChoiceField(choices=TAB_CHOICES, required=False)
     q = forms.CharField(label=_("搜索"), max_length=100, required=False, strip=True)
@@ -29,7 +29,9 @@ class InboxFilterForm(forms.Form):
     due = forms.ChoiceField(label=_("期限"), choices=DUE_CHOICES, required=False)
     min_priority = forms.IntegerField(label=_("优先级不低于"), required=False, min_value=0, max_value=1000)
     sort = forms.ChoiceField(label=_("排序"), choices=SORT_CHOICES, required=False)
-    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+    # Keyset cursors (processes/keyset.py): the page after / before the row they name.
+    after = forms.CharField(required=False, max_length=200)
+    before = forms.CharField(required=False, max_length=200)
 
     def __init__(self, data: Any, *, departments: list[tuple[int, str]]) -> None:
         super().__init__(data)
@@ -51,8 +53,10 @@ class InboxFilterForm(forms.Form):
         return self.value("sort") or ("completed" if self.current_tab == "done" else "due")
 
     @property
-    def current_page(self) -> int:
-        return self.value("page") or 1
+    def cursors(self) -> tuple[str, str]:
+        """(after, before): at most one is set; neither means the first page."""
+        after, before = self.value("after") or "", self.value("before") or ""
+        return (after, "") if after else ("", before)
 
     def filters(self) -> TaskListFilters:
         return TaskListFilters(

@@ -2,14 +2,32 @@
 
 Only the shape is handled here (which widget, which label, which Python type). Whether the values are
 valid is the service's JSON Schema validation to decide; its per-field errors are shown by the fields.
+
+Besides plain fields, two shapes:
+
+- a repeating group, `{"type": "array", "items": {"type": "object", "properties": …}}`: one row per item,
+  its fields posted as `<group>-<row>-<field>` (e.g. `items-0-name`). Rows may come with gaps (rows
+  removed in the browser); they are read in index order and blank rows are dropped;
+- an attachment, `{"type": "string", "format": "attachment"}` (or an array of those): a file input. Its
+  value in the data is the reference string "att:<id>" (see processes.services.attachments); the files
+  already stored are posted back as ticked checkboxes of the same name, so a form shown again after an
+  error keeps them without a second upload.
 """
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import QueryDict
 
 TEXTAREA_OVER = 200  # maxLength above this → textarea
+ATTACHMENT_FORMAT = "attachment"
+TEMPLATE_INDEX = "__prefix__"  # the row index in the <template> row; repeat.js replaces it
+MAX_ROWS = 500  # rows read from one post at most, whatever the indices say
+# Widgets a row of a repeating group may hold (no groups in groups, no files in rows).
+ROW_WIDGETS = {"text", "date", "textarea", "number", "checkbox", "select", "checkboxes"}
+_MISSING = object()
 
 
 @dataclass
@@ -20,12 +38,35 @@ class Choice:
 
 
 @dataclass
-class FormField:
+class AttachmentItem:
+    """An attachment already stored, as a form shows it: its reference, name, size and download link."""
+
+    ref: str
     name: str
+    size: int | None = None
+    url: str = ""
+
+
+@dataclass
+class Row:
+    """One item of a repeating group: its index in the posted names, its fields, and errors of the row itself."""
+
+    index: str
+    fields: list["FormField"]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def number(self) -> str:
+        return str(int(self.index) + 1) if self.index.isdigit() else ""
+
+
+@dataclass
+class FormField:
+    name: str  # the posted name: the property, or `<group>-<row>-<property>` inside a group
     label: str
     help: str = ""
     required: bool = False
-    # "text", "date", "textarea", "number", "checkbox", "select", "checkboxes"
+    # "text", "date", "textarea", "number", "checkbox", "select", "checkboxes", "group", "file", "files"
     widget: str = "text"
     value: str = ""
     checked: bool = False
@@ -35,6 +76,14 @@ class FormField:
     step: str = ""
     max_length: str = ""
     errors: list[str] = field(default_factory=list)
+    # "group": the rows shown (the entered ones, then one blank row) and the blank row for <template>.
+    rows: list[Row] = field(default_factory=list)
+    template: Row | None = None
+    columns: list[str] = field(default_factory=list)
+    min_items: str = ""
+    max_items: str = ""
+    # "file" / "files": the attachments already stored for the field.
+    attachments: list[AttachmentItem] = field(default_factory=list)
 
     @property
     def html_id(self) -> str:
@@ -68,10 +117,18 @@ def properties(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 
 def _widget(prop: dict[str, Any]) -> str:
     kind = _type(prop)
+    items = prop.get("items")
     if "enum" in prop:
         return "select"
-    if kind == "array" and isinstance(prop.get("items"), dict) and "enum" in prop["items"]:
-        return "checkboxes"
+    if kind == "array" and isinstance(items, dict):
+        if "enum" in items:
+            return "checkboxes"
+        if items.get("format") == ATTACHMENT_FORMAT:
+            return "files"
+        if _type(items) == "object" or isinstance(items.get("properties"), dict):
+            return "group"
+    if prop.get("format") == ATTACHMENT_FORMAT:
+        return "file"
     if kind in ("integer", "number"):
         return "number"
     if kind == "boolean":
@@ -84,44 +141,137 @@ def _widget(prop: dict[str, Any]) -> str:
     return "text"
 
 
-def build_fields(
-    schema: dict[str, Any] | None, values: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None
-) -> list[FormField]:
-    """The fields of the schema in its order, filled with `values` and carrying `errors` by name."""
-    values = values if isinstance(values, dict) else {}
-    errors = errors or {}
-    required = set(schema.get("required", []) if schema else [])
-    fields: list[FormField] = []
-    for name, prop in properties(schema).items():
-        widget = _widget(prop)
-        value = values.get(name, prop.get("default"))
-        f = FormField(
-            name=name,
-            label=str(prop.get("title") or name),
-            help=str(prop.get("description") or ""),
-            required=name in required,
-            widget=widget,
-            errors=[str(m) for m in errors.get(name, [])],
+def attachment_fields(schema: dict[str, Any] | None) -> dict[str, bool]:
+    """The schema's attachment properties: name → whether it takes several files."""
+    widgets = {name: _widget(prop) for name, prop in properties(schema).items()}
+    return {name: widget == "files" for name, widget in widgets.items() if widget in ("file", "files")}
+
+
+def _row_properties(prop: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: p for k, p in properties(prop["items"]).items() if _widget(p) in ROW_WIDGETS}
+
+
+def _errors_under(errors: Mapping[str, list[str]], path: str) -> list[str]:
+    """Errors of `path` and of anything inside it (e.g. `tags.1` belongs to the field `tags`)."""
+    return [str(m) for key, messages in errors.items() if key == path or key.startswith(f"{path}.") for m in messages]
+
+
+@dataclass
+class _Build:
+    errors: Mapping[str, list[str]]
+    attachments: Mapping[str, AttachmentItem]
+    editable: bool = True
+
+
+def _field(
+    build: _Build, key: str, prop: dict[str, Any], value: Any, *, path: str, name: str, required: bool
+) -> FormField:
+    widget = _widget(prop)
+    f = FormField(
+        name=name,
+        label=str(prop.get("title") or key),
+        help=str(prop.get("description") or ""),
+        required=required,
+        widget=widget,
+        errors=[] if widget == "group" else _errors_under(build.errors, path),
+    )
+    if widget == "group":
+        _fill_group(build, f, key, prop, value)
+    elif widget in ("file", "files"):
+        refs = value if isinstance(value, list) else [value] if value else []
+        f.attachments = [build.attachments.get(str(ref)) or AttachmentItem(str(ref), str(ref)) for ref in refs]
+    elif widget == "select":
+        f.value = _text(value)
+        f.choices = [Choice(_text(v), _text(v), _text(v) == f.value) for v in prop["enum"]]
+    elif widget == "checkboxes":
+        chosen = {_text(v) for v in value} if isinstance(value, list) else set()
+        f.choices = [Choice(_text(v), _text(v), _text(v) in chosen) for v in prop["items"]["enum"]]
+    elif widget == "checkbox":
+        f.checked = value is True
+    elif widget == "number":
+        f.value = _number_text(value) if not isinstance(value, str) else value
+        f.minimum = _number_text(prop.get("minimum"))
+        f.maximum = _number_text(prop.get("maximum"))
+        f.step = "1" if _type(prop) == "integer" else "any"
+    else:
+        f.value = _text(value)
+        if isinstance(prop.get("maxLength"), int):
+            f.max_length = str(prop["maxLength"])
+    return f
+
+
+def _row(build: _Build, group: str, prop: dict[str, Any], index: str, item: dict[str, Any] | None) -> Row:
+    """A row filled from `item`, or a blank one (fields at their defaults) when `item` is None."""
+    required = set(prop["items"].get("required", []))
+    row_path = f"{group}.{index}"
+    fields = [
+        _field(
+            build,
+            key,
+            sub,
+            sub.get("default") if item is None else item.get(key),
+            path=f"{row_path}.{key}",
+            name=f"{group}-{index}-{key}",
+            required=key in required,
         )
-        if widget == "select":
-            f.value = _text(value)
-            f.choices = [Choice(_text(v), _text(v), _text(v) == f.value) for v in prop["enum"]]
-        elif widget == "checkboxes":
-            chosen = {_text(v) for v in value} if isinstance(value, list) else set()
-            f.choices = [Choice(_text(v), _text(v), _text(v) in chosen) for v in prop["items"]["enum"]]
-        elif widget == "checkbox":
-            f.checked = value is True
-        elif widget == "number":
-            f.value = _number_text(value) if not isinstance(value, str) else value
-            f.minimum = _number_text(prop.get("minimum"))
-            f.maximum = _number_text(prop.get("maximum"))
-            f.step = "1" if _type(prop) == "integer" else "any"
-        else:
-            f.value = _text(value)
-            if isinstance(prop.get("maxLength"), int):
-                f.max_length = str(prop["maxLength"])
-        fields.append(f)
-    return fields
+        for key, sub in _row_properties(prop).items()
+    ]
+    own = {f"{row_path}.{key}" for key in _row_properties(prop)}
+    # The row's own errors, and any inside it that no shown field claims.
+    errors = [
+        str(m)
+        for path, messages in build.errors.items()
+        if (path == row_path or path.startswith(f"{row_path}.")) and not any(_under(path, o) for o in own)
+        for m in messages
+    ]
+    return Row(index=index, fields=fields, errors=errors)
+
+
+def _under(path: str, owner: str) -> bool:
+    return path == owner or path.startswith(f"{owner}.")
+
+
+def _fill_group(build: _Build, f: FormField, key: str, prop: dict[str, Any], value: Any) -> None:
+    items = [item if isinstance(item, dict) else {} for item in value] if isinstance(value, list) else []
+    f.errors = [str(m) for m in build.errors.get(key, [])]
+    f.rows = [_row(build, key, prop, str(i), item) for i, item in enumerate(items)]
+    max_items = prop.get("maxItems")
+    blank = _row(_Build({}, build.attachments), key, prop, TEMPLATE_INDEX, None)
+    if build.editable:
+        if not isinstance(max_items, int) or len(items) < max_items:
+            f.rows.append(_row(build, key, prop, str(len(items)), None))  # a blank row to fill without JavaScript
+        f.template = blank
+    f.columns = [column.label for column in blank.fields]
+    f.min_items = _number_text(prop.get("minItems"))
+    f.max_items = _number_text(max_items)
+
+
+def build_fields(
+    schema: dict[str, Any] | None,
+    values: dict[str, Any] | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    attachments: Mapping[str, AttachmentItem] | None = None,
+    *,
+    editable: bool = True,
+) -> list[FormField]:
+    """The fields of the schema in its order, filled with `values` and carrying `errors` by path
+    (`name`, or `group.<row>.name` inside a repeating group). `attachments` names the stored files by
+    reference. Not `editable` (a read-only view): groups get no blank row and no row template."""
+    values = values if isinstance(values, dict) else {}
+    build = _Build(errors or {}, attachments or {}, editable)
+    required = set(schema.get("required", []) if schema else [])
+    return [
+        _field(
+            build, name, prop, values.get(name, prop.get("default")), path=name, name=name, required=name in required
+        )
+        for name, prop in properties(schema).items()
+    ]
+
+
+def unclaimed_errors(schema: dict[str, Any] | None, errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Errors that no field of the form shows (a path outside the schema's properties); '' excluded."""
+    names = properties(schema)
+    return {path: list(messages) for path, messages in errors.items() if path and path.split(".")[0] not in names}
 
 
 def _from_enum(raw: str, options: list[Any]) -> Any:
@@ -143,28 +293,68 @@ def _number(raw: str, kind: str) -> Any:
     return number
 
 
+def _parse_value(prop: dict[str, Any], data: QueryDict, name: str) -> Any:
+    """The posted value of one plain field in the schema's type; _MISSING when left empty."""
+    widget = _widget(prop)
+    if widget == "checkbox":
+        return data.get(name) in ("on", "true", "1")
+    if widget == "checkboxes":
+        return [_from_enum(raw, prop["items"]["enum"]) for raw in data.getlist(name)]
+    raw = data.get(name, "")
+    if widget != "textarea":
+        raw = raw.strip()
+    if raw == "":
+        return _MISSING
+    if widget == "select":
+        return _from_enum(raw, prop["enum"])
+    if widget == "number":
+        return _number(raw, _type(prop))
+    return raw
+
+
+def _blank(row: dict[str, Any], props: dict[str, dict[str, Any]]) -> bool:
+    """Nothing entered: every field empty, unticked, or still at its default."""
+    for key, value in row.items():
+        if value is False or value == [] or ("default" in props[key] and value == props[key]["default"]):
+            continue
+        return False
+    return True
+
+
+def _parse_rows(group: str, prop: dict[str, Any], data: QueryDict) -> list[dict[str, Any]]:
+    pattern = re.compile(rf"^{re.escape(group)}-(\d+)-")
+    indices = sorted({int(m.group(1)) for key in data if (m := pattern.match(key))})[:MAX_ROWS]
+    props = _row_properties(prop)
+    rows = []
+    for index in indices:
+        row = {}
+        for key, sub in props.items():
+            value = _parse_value(sub, data, f"{group}-{index}-{key}")
+            if value is not _MISSING:
+                row[key] = value
+        if not _blank(row, props):
+            rows.append(row)
+    return rows
+
+
 def parse_post(schema: dict[str, Any] | None, data: QueryDict) -> dict[str, Any]:
     """Posted values converted to the schema's types. Empty fields are left out (so `required` speaks),
-    except checkboxes, which are false when unticked. Unknown posted names are ignored."""
+    except checkboxes, which are false when unticked, and groups, which are lists (blank rows dropped).
+    Attachment fields carry the references posted back (new files are the view's to store). Unknown
+    posted names are ignored."""
     result: dict[str, Any] = {}
     for name, prop in properties(schema).items():
         widget = _widget(prop)
-        if widget == "checkbox":
-            result[name] = data.get(name) in ("on", "true", "1")
-            continue
-        if widget == "checkboxes":
-            options = prop["items"]["enum"]
-            result[name] = [_from_enum(raw, options) for raw in data.getlist(name)]
-            continue
-        raw = data.get(name, "")
-        if widget != "textarea":
-            raw = raw.strip()
-        if raw == "":
-            continue
-        if widget == "select":
-            result[name] = _from_enum(raw, prop["enum"])
-        elif widget == "number":
-            result[name] = _number(raw, _type(prop))
+        if widget == "group":
+            result[name] = _parse_rows(name, prop, data)
+        elif widget in ("file", "files"):
+            refs = [raw for raw in data.getlist(name) if raw]
+            if widget == "files":
+                result[name] = refs
+            elif refs:
+                result[name] = refs[-1]
         else:
-            result[name] = raw
+            value = _parse_value(prop, data, name)
+            if value is not _MISSING:
+                result[name] = value
     return result

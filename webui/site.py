@@ -5,18 +5,57 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from webui.views import supervision
+from webui.views import flows, notifications, supervision, workbench
+from webui.views.attachments import attachment_download
 from webui.views.audit import audit_event, audit_export_download, audit_search, audit_verify_chain
+from webui.views.case import case_page
 from webui.views.placeholders import coming_soon
+from webui.views.task import task_page
 from webui.views.workbench import inbox
 
 
 class WorkbenchApp(Application):
+    """The clerk's pages. The task and case pages live here too, so they keep the shell's menu."""
+
     app_name = "workbench"
     title = _("工作台")
     icon = "inbox"
     menu_template_name = None
     index_path = path("", inbox, name="index")
+    claim_path = path("claim/", workbench.inbox_claim, name="inbox_claim")
+    filter_save_path = path("filters/", workbench.inbox_filter_save, name="inbox_filter_save")
+    filter_delete_path = path(
+        "filters/<int:filter_id>/delete/", workbench.inbox_filter_delete, name="inbox_filter_delete"
+    )
+    task_path = path("tasks/<int:task_id>/", task_page, name="task_page")
+    case_path = path("cases/<int:instance_id>/", case_page, name="case")
+    attachment_path = path("attachments/<int:attachment_id>/", attachment_download, name="attachment_download")
+
+
+class NotificationsApp(Application):
+    app_name = "notifications"
+    title = _("通知")
+    icon = "notifications"
+    menu_template_name = None
+    index_path = path("", notifications.notification_list, name="index")
+    badge_path = path("badge/", notifications.notification_badge, name="badge")
+    read_all_path = path("read-all/", notifications.notifications_read_all, name="read_all")
+    read_path = path("<int:notification_id>/read/", notifications.notification_read, name="read")
+    open_path = path("<int:notification_id>/open/", notifications.notification_open, name="open")
+
+
+class FlowsApp(Application):
+    app_name = "flows"
+    title = _("流程")
+    icon = "account_tree"
+    menu_template_name = None
+    index_path = path("", flows.definitions, name="index")
+    # Before "<key>/": these fixed paths win over a process key of the same name.
+    incidents_path = path("incidents/", flows.incidents, name="incidents")
+    retry_path = path("incidents/<int:incident_id>/retry/", flows.retry, name="retry")
+    skip_path = path("incidents/<int:incident_id>/skip/", flows.skip, name="skip")
+    versions_path = path("<str:key>/", flows.versions, name="versions")
+    download_path = path("<str:key>/v<int:version>/bpmn/", flows.definition_download, name="download")
 
 
 class SupervisionApp(Application):
@@ -64,9 +103,10 @@ site = Site(
     title="通办 Tongban",
     viewsets=[
         WorkbenchApp(),
-        _coming_soon_app("flows", _("流程"), "account_tree"),
+        FlowsApp(),
         SupervisionApp(),
         AuditApp(),
+        NotificationsApp(),
         _coming_soon_app("data", _("数据通"), "storage"),
         _coming_soon_app("services", _("政务通"), "account_balance"),
         _coming_soon_app("policy", _("政策通"), "policy"),

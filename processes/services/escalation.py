@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -337,5 +338,5 @@ def _process_name(task: HumanTask) -> str:
 
 
 def task_link(task: HumanTask) -> str:
-    # The clerk pages come with the web-UI issue; until then the task's API resource.
-    return f"/api/tasks/{task.pk}/"
+    """The task's page in the web UI (the notification's 查看 leads there)."""
+    return reverse("workbench:task_page", kwargs={"task_id": task.pk})

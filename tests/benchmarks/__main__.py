@@ -1,4 +1,4 @@
-"""`python -m tests.benchmarks [--only approval|escalation] [--n 500] [--rounds 10] [--profile]`
+"""`python -m tests.benchmarks [--only approval|escalation|inbox] [--n 500] [--rounds 10] [--profile]`
 
 Approval (issue 2): creates and migrates a fresh PostgreSQL database (`tongban_bench`), runs the
 approval diagram N times through each contender in interleaved rounds, prints medians of per-round
@@ -62,8 +62,12 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--trace-sql", action="store_true", help="then list every SQL statement of one instance")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database at the end")
     parser.add_argument(
-        "--only", choices=["approval", "escalation"], help="run one benchmark (default: approval, then escalation)"
+        "--only",
+        choices=["approval", "escalation", "inbox"],
+        help="run one benchmark (default: approval, escalation, inbox)",
     )
+    parser.add_argument("--inbox-runs", type=int, default=7, help="inbox: interleaved runs per case (default 7)")
+    parser.add_argument("--inbox-explain", action="store_true", help="inbox: then EXPLAIN ANALYZE each page's query")
     parser.add_argument(
         "--escalation-runs", type=int, default=7, help="escalation: interleaved runs per case (default 7)"
     )
@@ -76,7 +80,7 @@ def _split(total: int, parts: int) -> list[int]:
 
 def main() -> int:
     args = _args()
-    if args.only != "escalation" and (args.rounds < 1 or args.n < args.rounds):
+    if args.only in (None, "approval") and (args.rounds < 1 or args.n < args.rounds):
         sys.exit("--n must be at least --rounds, and --rounds positive")
     if args.escalation_runs < 1:
         sys.exit("--escalation-runs must be positive")
@@ -104,6 +108,12 @@ def main() -> int:
             from .escalation import escalation_bench
 
             status |= _on_fresh_database(args, escalation_bench)
+        if args.only is None:
+            print("\n" + "=" * 100 + "\n")
+        if args.only in (None, "inbox"):
+            from .inbox import inbox_bench
+
+            status |= _on_fresh_database(args, inbox_bench)
         return status
     finally:
         teardown_test_environment()

@@ -2,12 +2,14 @@
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+
+from tests.bpmn import handlers  # noqa: F401  (registers testing/check, which tests/fixtures diagrams call)
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -55,20 +57,46 @@ def _english_catalog() -> None:
     trans_real._translations = {}  # type: ignore[attr-defined]
 
 
+def _new_page(browser: Any) -> Any:
+    """A page in a fresh context (no cookies): Chinese locale, Shanghai time, a laptop-sized window."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 768})
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def _screenshot_and_close(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    file_name = re.sub(r"[^\w.-]+", "_", name) + ".png"
+    try:
+        page.screenshot(path=str(SCREENSHOTS / file_name), full_page=True)
+    finally:
+        page.context.close()
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any, request: pytest.FixtureRequest, _english_catalog: None) -> Iterator[Any]:
     """A fresh context (no cookies) per test, Chinese locale, a laptop-sized window; a screenshot afterwards."""
     cache.clear()  # the login throttle counts in the cache
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 768})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = _new_page(browser)
     yield page
-    SCREENSHOTS.mkdir(exist_ok=True)
-    name = re.sub(r"[^\w.-]+", "_", request.node.name)
-    try:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    finally:
-        context.close()
+    _screenshot_and_close(page, request.node.name)
+
+
+@pytest.fixture
+def open_page(browser: Any, page: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
+    """Another person's browser: each call opens a page in its own fresh context, set up like `page`.
+
+    Each is closed after the test, with a screenshot named after the test and its number (`…-2.png`).
+    """
+    opened: list[Any] = []
+
+    def open_one() -> Any:
+        opened.append(_new_page(browser))
+        return opened[-1]
+
+    yield open_one
+    for number, other in enumerate(opened, start=2):
+        _screenshot_and_close(other, f"{request.node.name}-{number}")
 
 
 def login(page: Any, live_server: Any, username: str, password: str) -> None:

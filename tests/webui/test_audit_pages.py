@@ -1,4 +1,5 @@
-"""审计 pages: auditors only, filters, the event page's hashes, chain verification, escaping, export."""
+"""审计 pages: auditors only, filters, the event page's hashes, chain verification, escaping, export,
+readable action names, and htmx swapping the results and the verification in place."""
 
 import codecs
 from typing import Any
@@ -69,6 +70,7 @@ def notes(html: str) -> list[str]:
 
 
 def test_auditor_sees_events_newest_first_and_filters_narrow_them(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    """Events newest first; each filter narrows them; a bad value is reported, not a server error."""
     client = client_for(auditor)
     response = client.get(SEARCH)
     assert response.status_code == 200
@@ -91,6 +93,7 @@ def test_auditor_sees_events_newest_first_and_filters_narrow_them(auditor, event
 
 
 def test_instance_column_links_to_the_case_page(auditor) -> None:  # type: ignore[no-untyped-def]
+    """An event about an instance links to its case page."""
     dept = f.department()
     f.deploy(chain("material_review", user_task("审核材料", "reviewer")))
     starter = f.user("clerk", roles=["reviewer"], dept=dept)
@@ -100,6 +103,7 @@ def test_instance_column_links_to_the_case_page(auditor) -> None:  # type: ignor
 
 
 def test_pages_of_fifty_with_a_fixed_query_count(auditor) -> None:  # type: ignore[no-untyped-def]
+    """Pages of fifty, older and newer, without count(*) and with the same queries on each page."""
     append(*[{"actor": "bulk", "payload": {"n": n}} for n in range(120)])
     client = client_for(auditor)  # logging in is audited too
     ids = list(AuditEvent.objects.order_by("-id").values_list("id", flat=True))
@@ -123,6 +127,7 @@ def test_pages_of_fifty_with_a_fixed_query_count(auditor) -> None:  # type: igno
 
 
 def test_only_auditors_get_in(events) -> None:  # type: ignore[no-untyped-def]
+    """Clerks get 403 on every audit page; staff and auditors get in."""
     clerk = client_for(f.user("clerk", roles=["reviewer"]))
     assert clerk.get(SEARCH).status_code == 403
     assert clerk.get(event_url(events[0])).status_code == 403
@@ -133,6 +138,7 @@ def test_only_auditors_get_in(events) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_event_page_shows_hashes_neighbours_and_whether_the_hash_recomputes(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    """The event page shows both hashes, links its neighbours and says whether the hash still holds."""
     client = client_for(auditor)
     first, middle, last = events
     html = client.get(event_url(middle)).content.decode()
@@ -148,6 +154,7 @@ def test_event_page_shows_hashes_neighbours_and_whether_the_hash_recomputes(audi
 
 
 def test_verify_reports_ok_then_the_first_broken_event(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    """链校验 says the chain holds, then names the first event changed behind its back."""
     client = client_for(auditor)
     assert 'action="/audit/verify/"' in client.get(SEARCH).content.decode()
     html = client.post(VERIFY).content.decode()
@@ -160,12 +167,14 @@ def test_verify_reports_ok_then_the_first_broken_event(auditor, events) -> None:
 
 
 def test_verify_needs_the_csrf_token(auditor) -> None:  # type: ignore[no-untyped-def]
+    """链校验 without the CSRF token is refused."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(auditor)
     assert client.post(VERIFY).status_code == 403
 
 
 def test_script_in_a_payload_is_escaped(auditor) -> None:  # type: ignore[no-untyped-def]
+    """Markup in an actor or a payload shows as text on the search and event pages."""
     (event,) = append({"actor": "<script>alert(1)</script>", "payload": {"x": "<script>alert(2)</script>"}})
     client = client_for(auditor)
     for url in [SEARCH, event_url(event)]:
@@ -175,6 +184,7 @@ def test_script_in_a_payload_is_escaped(auditor) -> None:  # type: ignore[no-unt
 
 
 def test_export_links_stream_the_current_filter(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    """The export links carry the filter and stream CSV, JSON lines and XLSX; the export is audited."""
     client = client_for(auditor)
     html = client.get(SEARCH, {"actor": "lisi"}).content.decode()
     assert f'href="{EXPORT}?format=csv&amp;actor=lisi"' in html
@@ -191,3 +201,57 @@ def test_export_links_stream_the_current_filter(auditor, events) -> None:  # typ
     for fmt, start in [("jsonl", b"{"), ("xlsx", b"PK")]:
         response = client.get(EXPORT, {"format": fmt})
         assert response.getvalue().startswith(start)
+
+
+HX_RESULTS = {"HX-Request": "true", "HX-Target": "tb-audit-results"}
+
+
+def test_filters_and_pages_swap_the_results_in_place(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    """With htmx the filter form and the pager ask for the results block only; the URL follows the filter."""
+    client = client_for(auditor)
+    page = client.get(SEARCH).content.decode()
+    assert 'hx-get="/audit/"' in page and 'hx-target="#tb-audit-results"' in page and 'hx-push-url="true"' in page
+    response = client.get(SEARCH, {"actor": "lisi"}, headers=HX_RESULTS)
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="tb-audit-results"')
+    assert "<html" not in html and notes(html) == ["EVT-TWO"] and "HX-Target" in response["Vary"]
+    # The export links and the verify form travel with the block, so they follow the filter.
+    assert f'href="{EXPORT}?format=csv&amp;actor=lisi"' in html and 'value="actor=lisi"' in html
+
+
+def test_verify_in_place_answers_the_result_only(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    """链校验 with htmx swaps just the result; the page keeps its filters and rows."""
+    client = client_for(auditor)
+    page = client.get(SEARCH).content.decode()
+    assert 'hx-post="/audit/verify/"' in page and 'hx-target="#tb-audit-verify"' in page
+    response = client.post(VERIFY, {"query": "actor=lisi"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="tb-audit-verify")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="tb-audit-verify"')
+    assert 'data-verify="ok"' in html and "<table" not in html and "<html" not in html
+
+
+def test_actions_show_readable_labels_with_the_machine_name(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    """Auditors read "退回" and still see `task_returned`; an action nobody labelled shows its own name."""
+    (odd,) = append({"actor": "x", "action": "zz_unlabelled", "payload": {"note": "EVT-ODD"}})
+    client = client_for(auditor)
+    html = client.get(SEARCH).content.decode()
+    row = html.split(f'data-event-id="{events[1].pk}"', 1)[1].split("</tr>", 1)[0]
+    assert 'title="task_returned">退回</span>' in row and '<small class="tb-action-code">task_returned</small>' in row
+    assert '<code class="tb-action-code">zz_unlabelled</code>' in html
+    event_page = client.get(event_url(events[1])).content.decode()
+    assert "· 退回</h1>" in event_page and '<small class="tb-action-code">task_returned</small>' in event_page
+    assert "· zz_unlabelled</h1>" in client.get(event_url(odd)).content.decode()
+    english = f.in_english(client).get(event_url(events[1])).content.decode()
+    assert "· Return</h1>" in english
+
+
+def test_action_filter_is_a_select_of_known_actions(auditor, events) -> None:  # type: ignore[no-untyped-def]
+    """The 操作 filter lists every labelled action by name and machine name; an unknown one asked for stays."""
+    client = client_for(auditor)
+    html = client.get(SEARCH, {"action": "task_returned"}).content.decode()
+    select = html.split('<select name="action"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="task_returned" title="task_returned" selected>退回 · task_returned</option>' in select
+    assert 'value="login_throttled"' in select and 'value="audit_exported"' in select
+    assert notes(html) == ["EVT-TWO"]
+    kept = client.get(SEARCH, {"action": "zz_old_name"}).content.decode()
+    assert '<option value="zz_old_name" title="zz_old_name" selected>zz_old_name</option>' in kept

@@ -50,6 +50,7 @@ def json_block(html: str, block_id: str):  # type: ignore[no-untyped-def]
 
 
 def test_starter_and_candidate_see_the_case_an_outsider_gets_404(case) -> None:  # type: ignore[no-untyped-def]
+    """The starter, a candidate and staff see the case; anyone else gets 404."""
     instance, applicant, head, outsider = case
     for user in (applicant, head):
         response = client_for(user).get(url(instance))
@@ -62,11 +63,13 @@ def test_starter_and_candidate_see_the_case_an_outsider_gets_404(case) -> None: 
 
 
 def test_anonymous_is_sent_to_login(case) -> None:  # type: ignore[no-untyped-def]
+    """Signed out, the case page sends you to log in."""
     response = Client().get(url(case[0]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_diagram_xml_and_states_are_embedded(case) -> None:  # type: ignore[no-untyped-def]
+    """The diagram and each element's state are embedded for the viewer, and follow the case."""
     instance, applicant, head, _outsider = case
     html = client_for(applicant).get(url(instance)).content.decode()
     assert json_block(html, "case-bpmn") == instance.definition.bpmn_xml
@@ -82,6 +85,7 @@ def test_diagram_xml_and_states_are_embedded(case) -> None:  # type: ignore[no-u
 
 
 def test_overdue_open_task_is_marked_overdue(case) -> None:  # type: ignore[no-untyped-def]
+    """An open task on the last rung of the ladder shows as overdue."""
     instance, applicant, _head, _outsider = case
     HumanTask.objects.filter(instance=instance).update(escalation_level=3)
     html = client_for(applicant).get(url(instance)).content.decode()
@@ -89,16 +93,21 @@ def test_overdue_open_task_is_marked_overdue(case) -> None:  # type: ignore[no-u
 
 
 def test_timeline_lists_the_events(case) -> None:  # type: ignore[no-untyped-def]
+    """Each event reads as what happened (发起, 生成任务, 办结); the machine name is kept in its title."""
     instance, applicant, head, _outsider = case
     task = HumanTask.objects.get(instance=instance, element_id="Activity_approve")
     human_task_complete(task_id=task.pk, actor=f.actor(head))
     html = client_for(applicant).get(url(instance)).content.decode()
     timeline = html.split('class="tb-table tb-timeline"', 1)[1].split("</table>", 1)[0]
-    assert "instance_started" in timeline and "task_created" in timeline and "task_completed" in timeline
+    for action, label in [("instance_started", "发起"), ("task_created", "生成任务"), ("task_completed", "办结")]:
+        assert f'<span class="tb-action" title="{action}">{label}</span>' in timeline
     assert "部门审批" in timeline and "head" in timeline
+    english = f.in_english(client_for(applicant)).get(url(instance)).content.decode()
+    assert 'title="task_completed">Complete</span>' in english
 
 
 def test_submitted_data_is_escaped(case) -> None:  # type: ignore[no-untyped-def]
+    """Markup in submitted data, key or value, shows as text."""
     instance, applicant, head, _outsider = case
     task = HumanTask.objects.get(instance=instance, element_id="Activity_approve")
     evil = "<script>alert(1)</script>"
@@ -109,12 +118,14 @@ def test_submitted_data_is_escaped(case) -> None:  # type: ignore[no-untyped-def
 
 
 def test_no_external_urls(case) -> None:  # type: ignore[no-untyped-def]
+    """The case page loads nothing from another host."""
     html = client_for(case[1]).get(url(case[0])).content.decode()
     external = re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', html)
     assert not external, external
 
 
 def test_diagram_without_layout_shows_a_message() -> None:
+    """A diagram without layout says so instead of drawing nothing."""
     dept = f.department()
     clerk = f.user("clerk", roles=["reviewer"], dept=dept)
     f.deploy(chain("no_layout", user_task("审核材料", "reviewer")))
@@ -125,12 +136,14 @@ def test_diagram_without_layout_shows_a_message() -> None:
 
 
 def test_layout_detection() -> None:
+    """Only XML with a BPMNDiagram counts as drawable."""
     assert has_layout('<bpmndi:BPMNDiagram id="d">')
     assert has_layout('<BPMNDiagram id="d">')
     assert not has_layout("<bpmn:process id='p'/>")
 
 
 def test_query_count_does_not_grow_with_events(case) -> None:  # type: ignore[no-untyped-def]
+    """More events on the case: the same queries."""
     instance, applicant, head, _outsider = case
     client = client_for(applicant)
     with CaptureQueriesContext(connection) as before:
@@ -143,11 +156,13 @@ def test_query_count_does_not_grow_with_events(case) -> None:  # type: ignore[no
 
 
 def test_english_labels(case) -> None:  # type: ignore[no-untyped-def]
-    html = client_for(case[1]).get(url(case[0]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    """In English the page's headings are English."""
+    html = f.in_english(client_for(case[1])).get(url(case[0])).content.decode()
     assert "Timeline" in html and "Data submitted at each step" in html
 
 
 def test_subject_is_shown(case) -> None:  # type: ignore[no-untyped-def]
+    """The object the case is about is named."""
     from django.contrib.contenttypes.models import ContentType
 
     instance, applicant, _head, _outsider = case

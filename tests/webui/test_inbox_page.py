@@ -1,5 +1,6 @@
 """我的待办: the four tabs, filters, search, the ladder colours, bulk claim and a fixed query count."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -179,15 +180,79 @@ def test_claim_requires_csrf(world) -> None:  # type: ignore[no-untyped-def]
     assert client.post(CLAIM, {"task_ids": ["1"]}).status_code == 403
 
 
+def _link(html: str, rel: str) -> str:
+    found = re.search(rf'<a rel="{rel}" href="([^"]+)"', html)
+    return INBOX + found.group(1).replace("&amp;", "&") if found else ""
+
+
+def _task_ids(html: str) -> list[str]:
+    return re.findall(r'<tr data-task-id="(\d+)"', html)
+
+
 def test_next_page_link_only_when_there_is_one(world) -> None:  # type: ignore[no-untyped-def]
+    """26 group tasks: page one shows 25 and 下一页; following it shows the last one and 上一页, which leads back."""
     dept, _other, clerk, _colleague, outsider = world
     for i in range(26):
         start("material_review", outsider, dept, f"REQ-{i:02d}")
     client = client_for(clerk)
-    html = client.get(INBOX, {"tab": "group"}).content.decode()
-    assert rows(html) == 25 and "下一页" in html and "上一页" not in html
-    html = client.get(INBOX, {"tab": "group", "page": "2"}).content.decode()
-    assert rows(html) == 1 and "下一页" not in html and "上一页" in html
+    first = client.get(INBOX, {"tab": "group"}).content.decode()
+    assert rows(first) == 25 and "下一页" in first and "上一页" not in first
+    second = client.get(_link(first, "next")).content.decode()
+    assert rows(second) == 1 and "下一页" not in second and "上一页" in second
+    assert not set(_task_ids(second)) & set(_task_ids(first))
+    back = client.get(_link(second, "prev")).content.decode()
+    assert _task_ids(back) == _task_ids(first) and "上一页" not in back
+
+
+@pytest.mark.parametrize("sort", ["due", "priority", "created"])
+def test_pages_cover_every_task_once_in_each_order(world, sort: str) -> None:  # type: ignore[no-untyped-def]
+    """Walking 下一页 to the end lists each of 60 tasks exactly once, whatever the sort (ties broken by id)."""
+    dept, _other, clerk, _colleague, outsider = world
+    made = {str(start("material_review", outsider, dept, f"REQ-{i:02d}").pk) for i in range(60)}
+    HumanTask.objects.filter(pk__in=[int(pk) for pk in sorted(made)[::3]]).update(due_at=None, priority=90)
+    client = client_for(clerk)
+    seen: list[str] = []
+    url = f"{INBOX}?tab=group&sort={sort}"
+    while url:
+        html = client.get(url).content.decode()
+        seen += _task_ids(html)
+        url = _link(html, "next")
+    assert len(seen) == len(made) and set(seen) == made
+
+
+def test_claiming_on_page_one_does_not_skip_tasks_on_page_two(world) -> None:  # type: ignore[no-untyped-def]
+    """The next page starts after the last row shown, so tasks claimed away meanwhile don't push others out of sight."""
+    dept, _other, clerk, colleague, outsider = world
+    for i in range(50):
+        start("material_review", outsider, dept, f"REQ-{i:02d}")
+    client = client_for(clerk)
+    first = client.get(INBOX, {"tab": "group"}).content.decode()
+    next_url = _link(first, "next")
+    for task_id in _task_ids(first)[:10]:  # a colleague claims ten of the tasks the clerk is looking at
+        human_task_claim(task_id=int(task_id), actor=f.actor(colleague))
+    second = client.get(next_url).content.decode()
+    assert len(_task_ids(second)) == 25 and not set(_task_ids(second)) & set(_task_ids(first))
+
+
+def test_an_edited_page_link_shows_the_first_page(world) -> None:  # type: ignore[no-untyped-def]
+    dept, _other, clerk, _colleague, outsider = world
+    for i in range(3):
+        start("material_review", outsider, dept, f"REQ-{i:02d}")
+    client = client_for(clerk)
+    for cursor in ("not-a-cursor", "WzEsMl0", "W251bGwsIngiLDFd"):
+        response = client.get(INBOX, {"tab": "group", "after": cursor})
+        assert response.status_code == 200 and rows(response.content.decode()) == 3
+
+
+def test_started_tab_pages(world) -> None:  # type: ignore[no-untyped-def]
+    """我发起的 pages the same way: 26 cases → 25, then 1."""
+    dept, _other, _clerk, _colleague, outsider = world
+    for i in range(26):
+        start("material_review", outsider, dept, f"REQ-{i:02d}")
+    client = client_for(outsider)
+    first = client.get(INBOX, {"tab": "started"}).content.decode()
+    second = client.get(_link(first, "next")).content.decode()
+    assert first.count("REQ-") >= 25 and "REQ-00" in second and "REQ-25" in first
 
 
 def _queries(client: Client, params: dict[str, str]) -> int:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 LOCALE = Path(settings.BASE_DIR) / "locale"
-PLACEHOLDERS = ["/flows/", "/data/", "/services/", "/policy/", "/performance/"]
+PLACEHOLDERS = ["/data/", "/services/", "/policy/", "/performance/"]
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +99,20 @@ def test_language_switch_changes_labels_to_english(clerk_client: Client, english
     html = clerk_client.get("/workbench/").content.decode()
     assert "My tasks" in html and "我的待办" not in html
     assert 'action="/i18n/setlang/"' in html and "csrfmiddlewaretoken" in html
+
+
+def test_chinese_is_shown_whatever_the_browser_asks_until_english_is_chosen(
+    clerk_client: Client, english_catalog: bool
+) -> None:
+    """A browser set up in English still gets Chinese pages; only the switch (its cookie) changes that."""
+    assert english_catalog
+    html = clerk_client.get("/workbench/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "我的待办" in html and 'lang="zh-hans"' in html
+    clerk_client.post("/i18n/setlang/", {"language": "en", "next": "/workbench/"})
+    html = clerk_client.get("/workbench/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "My tasks" in html and 'lang="en"' in html
+    clerk_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/workbench/"})
+    assert "我的待办" in clerk_client.get("/workbench/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 @pytest.mark.parametrize("url", PLACEHOLDERS)

@@ -58,6 +58,7 @@ def client_for(user) -> Client:  # type: ignore[no-untyped-def]
 
 
 def test_supervisor_sees_the_subtree_only(world) -> None:  # type: ignore[no-untyped-def]
+    """A supervisor sees the at-risk tasks of the departments below them, and filters narrow them."""
     response = client_for(world["boss"]).get(LIST)
     html = response.content.decode()
     assert response.status_code == 200
@@ -70,12 +71,14 @@ def test_supervisor_sees_the_subtree_only(world) -> None:  # type: ignore[no-unt
 
 
 def test_user_data_is_escaped(world) -> None:  # type: ignore[no-untyped-def]
+    """A task name holding markup shows as text."""
     HumanTask.objects.filter(pk=world["task"].pk).update(name="<script>alert(1)</script>")
     html = client_for(world["boss"]).get(LIST).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_remind_once_then_the_wait_message(world) -> None:  # type: ignore[no-untyped-def]
+    """催办 once; a second one within the hour says how long to wait; outside the subtree it is refused."""
     client, url = client_for(world["boss"]), f"/supervision/tasks/{world['task'].pk}/remind/"
     first = client.post(url, {"message": "请尽快审核", "query": "kind=at_risk"}, follow=True)
     assert first.redirect_chain[-1][0] == "/supervision/?kind=at_risk"
@@ -89,6 +92,7 @@ def test_remind_once_then_the_wait_message(world) -> None:  # type: ignore[no-un
 
 
 def test_bulk_reassign_to_a_user_of_the_subtree(world) -> None:  # type: ignore[no-untyped-def]
+    """批量改派 to someone in the subtree works; to someone outside it is refused and nothing changes."""
     client, task = client_for(world["boss"]), world["task"]
     html = client.post(
         "/supervision/reassign/", {"task_ids": [task.pk], "target_kind": "user", "target": "expert"}, follow=True
@@ -105,6 +109,7 @@ def test_bulk_reassign_to_a_user_of_the_subtree(world) -> None:  # type: ignore[
 
 
 def test_approving_an_extension_moves_the_due_date(world) -> None:  # type: ignore[no-untyped-def]
+    """批准 moves the due time by the working days asked for and takes the request off the list."""
     task = world["task"]
     request = extension_request(task_id=task.pk, actor=f.actor(world["clerk"]), working_days=2, reason="材料未齐")
     client = client_for(world["boss"])
@@ -122,6 +127,7 @@ def test_approving_an_extension_moves_the_due_date(world) -> None:  # type: igno
 
 
 def test_league_renders_rows_chart_data_and_xlsx(world) -> None:  # type: ignore[no-untyped-def]
+    """晾晒 shows the month's table, feeds the chart and downloads as XLSX."""
     HumanTask.objects.filter(pk=world["task"].pk).update(
         status=TaskStatus.COMPLETED,
         completed_at=datetime(2026, 3, 10, 10, 0, tzinfo=SHANGHAI),
@@ -142,6 +148,7 @@ def test_league_renders_rows_chart_data_and_xlsx(world) -> None:  # type: ignore
 
 
 def test_a_clerk_gets_the_explanation_and_403(world) -> None:  # type: ignore[no-untyped-def]
+    """Someone who supervises nothing is told why, with 403, and can remind nobody."""
     client = client_for(world["clerk"])
     for url in [LIST, EXTENSIONS, LEAGUE, "/supervision/league/xlsx/"]:
         response = client.get(url)
@@ -149,3 +156,91 @@ def test_a_clerk_gets_the_explanation_and_403(world) -> None:  # type: ignore[no
         assert "督办人" in response.content.decode()
     client.post(f"/supervision/tasks/{world['task'].pk}/remind/")
     assert world["notifier"].sent == []
+
+
+HX_RESULTS = {"HX-Request": "true", "HX-Target": "tb-sv-results"}
+
+
+def hx_row(prefix: str, pk: int) -> dict[str, str]:
+    return {"HX-Request": "true", "HX-Target": f"{prefix}{pk}"}
+
+
+def test_filters_and_pages_swap_the_results_in_place(world) -> None:  # type: ignore[no-untyped-def]
+    """With htmx the filter form and the pager ask for the results block only; the URL stays shareable."""
+    client = client_for(world["boss"])
+    page = client.get(LIST).content.decode()
+    assert 'hx-get="/supervision/"' in page and 'hx-target="#tb-sv-results"' in page and 'hx-push-url="true"' in page
+    response = client.get(LIST, {"kind": "at_risk", "process": "sla"}, headers=HX_RESULTS)
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="tb-sv-results"')
+    assert "<html" not in html and "REQ-HERE" in html and "tb-tabs" not in html
+    assert "HX-Target" in response["Vary"]
+    assert "REQ-HERE" not in client.get(LIST, {"process": "other"}, headers=HX_RESULTS).content.decode()
+    # Another element's htmx request (or none) still gets the whole page.
+    assert "<html" in client.get(LIST, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="elsewhere").content.decode()
+
+
+def test_remind_in_place_swaps_the_row_with_the_outcome(world) -> None:  # type: ignore[no-untyped-def]
+    """催办 with htmx answers the task's row, with "已催办" (or why not) inside it; no redirect."""
+    client, task = client_for(world["boss"]), world["task"]
+    url = f"/supervision/tasks/{task.pk}/remind/"
+    response = client.post(url, {"message": "请尽快", "query": "kind=at_risk"}, headers=hx_row("tb-sv-task-", task.pk))
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith(f'<tr id="tb-sv-task-{task.pk}"')
+    assert "<html" not in html and 'data-outcome="ok"' in html and "已催办" in html and "REQ-HERE" in html
+    assert world["notifier"].sent[-1]["kind"] == "reminder"
+    again = client.post(url, {"query": "kind=at_risk"}, headers=hx_row("tb-sv-task-", task.pk)).content.decode()
+    assert 'data-outcome="error"' in again and re.search(r"请 \d+ 分钟后再试", again)
+    other = world["other_task"]
+    refused = client.post(
+        f"/supervision/tasks/{other.pk}/remind/", headers=hx_row("tb-sv-task-", other.pk)
+    ).content.decode()
+    assert "不在您督办的部门范围内" in refused and "REQ-THERE" not in refused  # nothing of it is shown
+    assert len(world["notifier"].sent) == 1
+
+
+def test_bulk_reassign_in_place_swaps_the_block(world) -> None:  # type: ignore[no-untyped-def]
+    """批量改派 with htmx answers the results block with the outcome on top and the new assignee in the row."""
+    client, task = client_for(world["boss"]), world["task"]
+    response = client.post(
+        "/supervision/reassign/",
+        {"task_ids": [task.pk], "target_kind": "user", "target": "expert", "query": "kind=at_risk"},
+        headers=HX_RESULTS,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="tb-sv-results"')
+    assert "已改派 1 个任务给 expert" in html and 'data-outcome="ok"' in html
+    row = html.split(f'id="tb-sv-task-{task.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "expert" in row
+    nothing = client.post("/supervision/reassign/", {"target": "expert"}, headers=HX_RESULTS).content.decode()
+    assert "请先勾选要改派的任务" in nothing and 'data-outcome="error"' in nothing
+
+
+def test_extension_decision_in_place_swaps_the_row(world) -> None:  # type: ignore[no-untyped-def]
+    """批准 with htmx turns the request's row into the decision; deciding it again says it is decided."""
+    task = world["task"]
+    request = extension_request(task_id=task.pk, actor=f.actor(world["clerk"]), working_days=2, reason="材料未齐")
+    client = client_for(world["boss"])
+    page = client.get(EXTENSIONS).content.decode()
+    assert f'hx-post="/supervision/extensions/{request.pk}/decide/"' in page
+    url = f"/supervision/extensions/{request.pk}/decide/"
+    with weekday_calendar():
+        response = client.post(url, {"decision": "approve", "note": "同意"}, headers=hx_row("tb-sv-ext-", request.pk))
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith(f'<tr id="tb-sv-ext-{request.pk}"')
+    assert 'data-status="approved"' in html and "已批准延期" in html and "同意" in html and "<form" not in html
+    again = client.post(url, {"decision": "refuse"}, headers=hx_row("tb-sv-ext-", request.pk)).content.decode()
+    assert 'data-outcome="error"' in again and "延期申请已" in again
+    request.refresh_from_db()
+    assert request.status == ExtensionRequest.Status.APPROVED
+
+
+def test_refusing_without_htmx_redirects_with_the_message(world) -> None:  # type: ignore[no-untyped-def]
+    """Without JavaScript a decision still posts, redirects to the list and shows what happened."""
+    task = world["task"]
+    request = extension_request(task_id=task.pk, actor=f.actor(world["clerk"]), working_days=1, reason="人手不足")
+    response = client_for(world["boss"]).post(
+        f"/supervision/extensions/{request.pk}/decide/", {"decision": "refuse"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == EXTENSIONS
+    assert "已驳回延期申请。" in response.content.decode()

@@ -1,10 +1,13 @@
-"""Shell template tags: the signed-in user's departments and roles."""
+"""Shell template tags: the signed-in user's departments and roles; readable audit actions."""
 
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from domain.directory.models import Membership
+from webui.audit_labels import AUDIT_ACTION_LABELS, audit_action_label
 
 register = template.Library()
 
@@ -20,3 +23,27 @@ def user_memberships(user: Any) -> list[dict[str, str]]:
         .values_list("department__name", "role__name")
     )
     return [{"department": dept, "role": role} for dept, role in rows]
+
+
+@register.filter
+def audit_label(action: str) -> str:
+    """`{{ event.action|audit_label }}`: the action's label, or its machine name when it has none."""
+    return audit_action_label(str(action))
+
+
+@register.simple_tag
+def audit_action(action: str, code: bool = False) -> SafeString:
+    """`{% audit_action event.action %}`: the label, the machine name in its title (hover, copy);
+    `code=True` also prints the machine name in small text, for auditors."""
+    action = str(action)
+    if action not in AUDIT_ACTION_LABELS:
+        return format_html('<code class="tb-action-code">{}</code>', action)
+    label = audit_action_label(action)
+    if code:
+        return format_html(
+            '<span class="tb-action" title="{}">{}</span> <small class="tb-action-code">{}</small>',
+            action,
+            label,
+            action,
+        )
+    return format_html('<span class="tb-action" title="{}">{}</span>', action, label)

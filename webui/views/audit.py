@@ -2,7 +2,9 @@
 
 Only auditors (the API's `IsAuditor` rule: staff, superuser or role "auditor") get in; others get 403.
 The search is keyset-paged newest first, one row more than a page to know whether another exists: no
-count(*) and a fixed number of queries whatever the page holds.
+count(*) and a fixed number of queries whatever the page holds. With htmx, filters and pages swap the
+results block in place (the URL follows) and the chain verification answers in place; without
+JavaScript the same forms load whole pages.
 """
 
 import json
@@ -15,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,14 +26,15 @@ from processes.models import AuditEvent
 from processes.services.audit import GENESIS_HASH, VerifyResult, audit_verify, canonical_json, event_hash
 from processes.services.audit_export import FORMATS, audit_export
 from webui.api.audit import IsAuditor
-from webui.views.task import ACTION_LABELS
+from webui.audit_labels import audit_action_choices
 
 AUDIT_PAGE_SIZE = 50
 PAYLOAD_PREVIEW = 120
 EXPORT_COOKIE = "tb_audit_export"
+RESULTS_TARGET = "tb-audit-results"
+VERIFY_TARGET = "tb-audit-verify"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9]{1,32}$")
 FILTER_NAMES = ("since", "until", "process", "department", "actor", "action")
-ALL_ACTION_LABELS = {**ACTION_LABELS, "audit_exported": _("导出审计记录")}
 _LOCAL = "%Y-%m-%dT%H:%M:%S"  # what <input type="datetime-local"> shows; read in the current time zone
 _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 
@@ -75,10 +79,6 @@ def is_auditor(request: HttpRequest) -> bool:
 def _require_auditor(request: HttpRequest) -> None:
     if not is_auditor(request):
         raise PermissionDenied(IsAuditor.message)
-
-
-def _label(action: str) -> str:
-    return str(ALL_ACTION_LABELS.get(action, action))
 
 
 def _preview(payload: Any) -> str:
@@ -126,30 +126,53 @@ def _search_context(request: HttpRequest, data: QueryDict) -> dict[str, Any]:
 
     return {
         "form": form,
-        "rows": [{"event": e, "label": _label(e.action), "preview": _preview(e.payload)} for e in events],
+        "rows": [{"event": e, "preview": _preview(e.payload)} for e in events],
         "older_url": link(before=older) if older is not None else "",
         "newer_url": link(after=newer) if newer is not None else "",
         "query": query.urlencode(),
         "formats": sorted(FORMATS),
-        "action_codes": sorted(ALL_ACTION_LABELS),
+        "action_choices": _action_choices(form),
         "export_cookie": EXPORT_COOKIE,
+        "target": RESULTS_TARGET,
+        "verify_target": VERIFY_TARGET,
     }
+
+
+def _action_choices(form: AuditFilterForm) -> list[tuple[str, str]]:
+    """The known actions for the filter's select; an unknown one asked for stays selectable (old events)."""
+    choices = audit_action_choices()
+    asked = getattr(form, "cleaned_data", {}).get("action") or ""
+    if asked and asked not in dict(choices):
+        choices.append((asked, asked))
+    return choices
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    response = render(request, template, context)
+    # The same URL answers a whole page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 @require_GET
 def audit_search(request: HttpRequest) -> HttpResponse:
     """审计检索: filters in the querystring, 50 events a page, newest first."""
     _require_auditor(request)
-    return render(request, "webui/audit/search.html", _search_context(request, request.GET))
+    context = _search_context(request, request.GET)
+    if request.headers.get("HX-Target") == RESULTS_TARGET:
+        return _render(request, "webui/audit/results.html", context)
+    return _render(request, "webui/audit/search.html", context)
 
 
 @require_POST
 def audit_verify_chain(request: HttpRequest) -> HttpResponse:
-    """链校验: walk the whole chain, then show the search page again with the result."""
+    """链校验: walk the whole chain; the result in place (htmx) or on the search page, filters kept."""
     _require_auditor(request)
     result: VerifyResult = audit_verify()
+    if request.headers.get("HX-Target") == VERIFY_TARGET:
+        return _render(request, "webui/audit/verify.html", {"verify": result, "verify_target": VERIFY_TARGET})
     data = QueryDict(request.POST.get("query", ""))
-    return render(request, "webui/audit/search.html", {**_search_context(request, data), "verify": result})
+    return _render(request, "webui/audit/search.html", {**_search_context(request, data), "verify": result})
 
 
 @require_GET
@@ -161,7 +184,6 @@ def audit_event(request: HttpRequest, event_id: int) -> HttpResponse:
     following = AuditEvent.objects.filter(id__gt=event.pk).order_by("id").only("id").first()
     context = {
         "event": event,
-        "label": _label(event.action),
         "payload": json.dumps(event.payload, ensure_ascii=False, indent=2, sort_keys=True),
         "recomputes": event_hash(event.prev_hash, event) == event.hash,
         "link_holds": event.prev_hash == (previous.hash if previous else GENESIS_HASH),

@@ -1,10 +1,13 @@
 """督办: at-risk and overdue lists over the supervised department subtree with 催办 and bulk reassign,
 extension approvals (延期审批), and the monthly league table (晾晒) with its chart and XLSX download.
 
-Every action goes through processes.services.supervision, which checks the subtree; the pages only
-show what happened as messages (post, redirect, get). A user who supervises nothing sees why, with 403.
+Every action goes through processes.services.supervision, which checks the subtree. With htmx, filters
+and pages swap the results block in place, 催办 and a 延期 decision swap their row, bulk reassign swaps
+the block, each with its outcome inside what was swapped; without JavaScript the same forms post,
+redirect and get, the outcome travelling as a message. A user who supervises nothing sees why, with 403.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,8 +39,19 @@ from webui.forms import selected_task_ids
 from webui.views.workbench import task_row
 
 PAGE_SIZE = 25
+RESULTS_TARGET = "tb-sv-results"
+TASK_ROW_PREFIX = "tb-sv-task-"
+EXTENSION_ROW_PREFIX = "tb-sv-ext-"
 KINDS = [("at_risk", gettext_lazy("预警")), ("overdue", gettext_lazy("逾期"))]
 LEVELS = [(1, gettext_lazy("提醒")), (2, gettext_lazy("预警")), (3, gettext_lazy("逾期"))]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action did, shown where the action was taken (or as a message after a redirect)."""
+
+    ok: bool
+    text: str
 
 
 def _scope(actor: Actor) -> list[int] | None:
@@ -50,6 +65,21 @@ def _not_a_supervisor(request: HttpRequest) -> HttpResponse:
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def _hx_target(request: HttpRequest) -> str:
+    return request.headers.get("HX-Target", "")
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    response = render(request, template, context)
+    # The same URL answers a whole page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+def _flash(request: HttpRequest, outcome: Outcome) -> None:
+    (messages.success if outcome.ok else messages.error)(request, outcome.text)
 
 
 def _departments(scope: list[int] | None) -> list[tuple[int, str]]:
@@ -73,6 +103,50 @@ def _back(request: HttpRequest, name: str) -> HttpResponse:
     return redirect(target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) else url)
 
 
+def _kind(data: QueryDict) -> str:
+    kind = data.get("kind") or ""
+    return kind if kind in dict(KINDS) else "at_risk"
+
+
+def _supervised(actor: Actor, data: QueryDict, now: Any) -> Any:
+    """The open tasks the list's filters select, with what a row shows joined in."""
+    assignee = (data.get("assignee") or "").strip()
+    assignee_id = directory().user_id_for_username(assignee) if assignee else None
+    return tasks_supervised(
+        actor,
+        kind=_kind(data),
+        process_key=(data.get("process") or "").strip(),
+        department_id=_int(data.get("department")),
+        level=_int(data.get("level")),
+        assignee_id=-1 if assignee and assignee_id is None else assignee_id,
+        now=now,
+    ).select_related("department")
+
+
+def _list_context(actor: Actor, scope: list[int] | None, data: QueryDict) -> dict[str, Any]:
+    page = max(_int(data.get("page")) or 1, 1)
+    now = timezone.now()
+    start = (page - 1) * PAGE_SIZE
+    found = list(_supervised(actor, data, now)[start : start + PAGE_SIZE + 1])
+    return {
+        "kinds": KINDS,
+        "kind": _kind(data),
+        "levels": LEVELS,
+        "departments": _departments(scope),
+        "filters": {
+            "process": data.get("process", ""),
+            "department": _int(data.get("department")),
+            "level": _int(data.get("level")),
+            "assignee": (data.get("assignee") or "").strip(),
+        },
+        "rows": [task_row(task, now) for task in found[:PAGE_SIZE]],
+        "next_url": _page_url(data, page + 1) if len(found) > PAGE_SIZE else "",
+        "previous_url": _page_url(data, page - 1) if page > 1 else "",
+        "query": data.urlencode(),
+        "target": RESULTS_TARGET,
+    }
+
+
 @login_required
 @require_GET
 def supervision_list(request: HttpRequest) -> HttpResponse:
@@ -80,43 +154,23 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(actor)
     if scope == []:
         return _not_a_supervisor(request)
-    data = request.GET
-    kind = data.get("kind") or ""
-    kind = kind if kind in dict(KINDS) else "at_risk"
-    department_id = _int(data.get("department"))
-    level = _int(data.get("level"))
-    assignee = (data.get("assignee") or "").strip()
-    assignee_id = directory().user_id_for_username(assignee) if assignee else None
-    page = max(_int(data.get("page")) or 1, 1)
-    now = timezone.now()
-    tasks = tasks_supervised(
-        actor,
-        kind=kind,
-        process_key=(data.get("process") or "").strip(),
-        department_id=department_id,
-        level=level,
-        assignee_id=-1 if assignee and assignee_id is None else assignee_id,
-        now=now,
-    ).select_related("department")
-    start = (page - 1) * PAGE_SIZE
-    found = list(tasks[start : start + PAGE_SIZE + 1])
-    context: dict[str, Any] = {
-        "kinds": KINDS,
-        "kind": kind,
-        "levels": LEVELS,
-        "departments": _departments(scope),
-        "filters": {
-            "process": data.get("process", ""),
-            "department": department_id,
-            "level": level,
-            "assignee": assignee,
-        },
-        "rows": [task_row(task, now) for task in found[:PAGE_SIZE]],
-        "next_url": _page_url(data, page + 1) if len(found) > PAGE_SIZE else "",
-        "previous_url": _page_url(data, page - 1) if page > 1 else "",
-        "query": data.urlencode(),
-    }
-    return render(request, "webui/supervision/list.html", context)
+    context = _list_context(actor, scope, request.GET)
+    if _hx_target(request) == RESULTS_TARGET:
+        return _render(request, "webui/supervision/results.html", context)
+    return _render(request, "webui/supervision/list.html", context)
+
+
+def _remind(actor: Actor, task_id: int, message: str) -> Outcome:
+    try:
+        reminder = task_remind(task_id=task_id, actor=actor, message=message)
+    except Conflict as error:
+        minutes = error.detail.get("retry_after_minutes") if isinstance(error.detail, dict) else None
+        if minutes is not None:
+            return Outcome(False, _("该任务刚催办过，请 %(minutes)s 分钟后再试。") % {"minutes": minutes})
+        return Outcome(False, error.message)
+    except ProcessError as error:
+        return Outcome(False, error.message)
+    return Outcome(True, _("已催办：%(name)s") % {"name": reminder.task.name})
 
 
 @login_required
@@ -124,19 +178,30 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
 def supervision_remind(request: HttpRequest, task_id: int) -> HttpResponse:
     """催办 one task; a second one within the interval says how many minutes to wait."""
     actor = directory().actor_for(request.user)
-    try:
-        reminder = task_remind(task_id=task_id, actor=actor, message=request.POST.get("message", "").strip()[:1000])
-    except Conflict as error:
-        minutes = (error.detail or {}).get("retry_after_minutes") if isinstance(error.detail, dict) else None
-        if minutes is not None:
-            messages.error(request, _("该任务刚催办过，请 %(minutes)s 分钟后再试。") % {"minutes": minutes})
-        else:
-            messages.error(request, error.message)
-    except ProcessError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已催办：%(name)s") % {"name": reminder.task.name})
+    outcome = _remind(actor, task_id, request.POST.get("message", "").strip()[:1000])
+    if _hx_target(request) == f"{TASK_ROW_PREFIX}{task_id}":
+        # The row again, as the list shows it now; a task that left the list leaves only the outcome.
+        data = QueryDict(request.POST.get("query", ""))
+        now = timezone.now()
+        task = _supervised(actor, data, now).filter(pk=task_id).first()
+        context = {"row": task_row(task, now) if task else None, "task_id": task_id, "outcome": outcome}
+        return _render(request, "webui/supervision/task_row.html", {**context, "query": data.urlencode()})
+    _flash(request, outcome)
     return _back(request, "supervision:index")
+
+
+def _reassign(actor: Actor, task_ids: list[int], target: str, as_role: bool) -> Outcome:
+    if not task_ids:
+        return Outcome(False, _("请先勾选要改派的任务。"))
+    if not target:
+        return Outcome(False, _("请填写改派给的用户名或角色。"))
+    try:
+        tasks = tasks_reassign(
+            task_ids=task_ids, actor=actor, to_username="" if as_role else target, to_role=target if as_role else ""
+        )
+    except ProcessError as error:
+        return Outcome(False, error.message)
+    return Outcome(True, _("已改派 %(count)s 个任务给 %(target)s。") % {"count": len(tasks), "target": target})
 
 
 @login_required
@@ -144,28 +209,28 @@ def supervision_remind(request: HttpRequest, task_id: int) -> HttpResponse:
 def supervision_reassign(request: HttpRequest) -> HttpResponse:
     """批量改派 the ticked tasks to one person or to a role; all or nothing (one transaction)."""
     actor = directory().actor_for(request.user)
-    task_ids = selected_task_ids(request.POST)
     target = request.POST.get("target", "").strip()
     as_role = request.POST.get("target_kind") == "role"
-    if not task_ids:
-        messages.error(request, _("请先勾选要改派的任务。"))
-    elif not target:
-        messages.error(request, _("请填写改派给的用户名或角色。"))
-    else:
-        try:
-            tasks = tasks_reassign(
-                task_ids=task_ids,
-                actor=actor,
-                to_username="" if as_role else target,
-                to_role=target if as_role else "",
-            )
-        except ProcessError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("已改派 %(count)s 个任务给 %(target)s。") % {"count": len(tasks), "target": target}
-            )
+    outcome = _reassign(actor, selected_task_ids(request.POST), target, as_role)
+    if _hx_target(request) == RESULTS_TARGET:
+        scope = _scope(actor)
+        if scope == []:
+            return _not_a_supervisor(request)
+        context = _list_context(actor, scope, QueryDict(request.POST.get("query", "")))
+        return _render(request, "webui/supervision/results.html", {**context, "outcome": outcome})
+    _flash(request, outcome)
     return _back(request, "supervision:index")
+
+
+def _extension_requests(scope: list[int] | None) -> Any:
+    requests = ExtensionRequest.objects.select_related(
+        "task__department", "task__instance", "requested_by", "decided_by"
+    ).order_by("created_at", "pk")
+    return requests if scope is None else requests.filter(task__department_id__in=scope)
+
+
+def _extension_row(item: ExtensionRequest, now: Any) -> dict[str, Any]:
+    return {"request": item, "row": task_row(item.task, now)}
 
 
 @login_required
@@ -175,35 +240,37 @@ def extensions(request: HttpRequest) -> HttpResponse:
     scope = _scope(actor)
     if scope == []:
         return _not_a_supervisor(request)
-    pending = (
-        ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING)
-        .select_related("task__department", "task__instance", "requested_by")
-        .order_by("created_at", "pk")
-    )
-    if scope is not None:
-        pending = pending.filter(task__department_id__in=scope)
+    pending = _extension_requests(scope).filter(status=ExtensionRequest.Status.PENDING)
     now = timezone.now()
-    rows = [{"request": item, "row": task_row(item.task, now)} for item in pending[:200]]
-    return render(request, "webui/supervision/extensions.html", {"rows": rows})
+    return _render(
+        request, "webui/supervision/extensions.html", {"rows": [_extension_row(item, now) for item in pending[:200]]}
+    )
+
+
+def _decide(actor: Actor, request_id: int, approve: bool, note: str) -> Outcome:
+    try:
+        decided = extension_decide(request_id=request_id, actor=actor, approve=approve, note=note)
+    except ProcessError as error:
+        return Outcome(False, error.message)
+    if not approve:
+        return Outcome(True, _("已驳回延期申请。"))
+    due = timezone.localtime(decided.task.due_at).strftime("%Y-%m-%d %H:%M") if decided.task.due_at else "—"
+    return Outcome(True, _("已批准延期，新的截止时间：%(due)s") % {"due": due})
 
 
 @login_required
 @require_POST
 def extension_decision(request: HttpRequest, request_id: int) -> HttpResponse:
+    """批准 or 驳回 one extension request; with htmx its row shows the decision (or why it failed)."""
     actor = directory().actor_for(request.user)
     approve = request.POST.get("decision") == "approve"
-    try:
-        decided = extension_decide(
-            request_id=request_id, actor=actor, approve=approve, note=request.POST.get("note", "").strip()[:2000]
-        )
-    except ProcessError as error:
-        messages.error(request, error.message)
-    else:
-        if approve:
-            due = timezone.localtime(decided.task.due_at).strftime("%Y-%m-%d %H:%M") if decided.task.due_at else "—"
-            messages.success(request, _("已批准延期，新的截止时间：%(due)s") % {"due": due})
-        else:
-            messages.success(request, _("已驳回延期申请。"))
+    outcome = _decide(actor, request_id, approve, request.POST.get("note", "").strip()[:2000])
+    if _hx_target(request) == f"{EXTENSION_ROW_PREFIX}{request_id}":
+        scope = _scope(actor)
+        found = None if scope == [] else _extension_requests(scope).filter(pk=request_id).first()
+        context = {"item": _extension_row(found, timezone.now()) if found else None, "request_id": request_id}
+        return _render(request, "webui/supervision/extension_row.html", {**context, "outcome": outcome})
+    _flash(request, outcome)
     return redirect("supervision:extensions")
 
 

@@ -1,5 +1,9 @@
 """The task page: instructions, the JSON Schema form, and the actions — draft, complete, return (退回),
-delegate (转办), comment — all through the inbox services and their permission rule."""
+delegate (转办), comment, attach (附件) — all through the inbox services and their permission rule.
+
+Draft and complete go: parse the post (typed by the schema) → store the form's files (their references
+join the data) → the service validates against the schema and saves. Errors come back by field, with the
+entered values and the files already stored, so nothing has to be typed or uploaded twice."""
 
 from typing import Any
 
@@ -11,40 +15,29 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from processes.attachment_selectors import instance_attachments
 from processes.errors import Conflict, NotFound, PermissionDenied, ProcessError, ValidationFailed
 from processes.models import HumanTask, TaskComment, TaskStatus
 from processes.ports import Actor, directory
 from processes.selectors import instance_history, task_can_act, task_for_actor
+from processes.services.attachments import allowed_types, attachment_add, max_bytes
 from processes.services.definitions import form_schema
 from processes.services.inbox import (
+    form_errors,
     human_task_comment,
     human_task_complete,
     human_task_delegate,
     human_task_return,
     human_task_save_draft,
 )
-from webui.forms_jsonschema import build_fields, parse_post
+from webui.forms_jsonschema import attachment_fields, build_fields, parse_post, properties, unclaimed_errors
+from webui.views.attachments import attachment_items, form_uploads
 from webui.views.workbench import task_row
 
-ACTIONS = ("draft", "complete", "return", "delegate", "comment")
-ACTION_LABELS = {
-    "instance_started": gettext_lazy("发起"),
-    "task_claimed": gettext_lazy("签收"),
-    "task_unclaimed": gettext_lazy("退签"),
-    "task_completed": gettext_lazy("办结"),
-    "task_returned": gettext_lazy("退回"),
-    "task_delegated": gettext_lazy("转办"),
-    "task_commented": gettext_lazy("评论"),
-    "task_created": gettext_lazy("生成任务"),
-    "task_escalated": gettext_lazy("预警升级"),
-    "task_reminded": gettext_lazy("催办"),
-    "task_reassigned": gettext_lazy("改派"),
-    "instance_completed": gettext_lazy("流程结束"),
-    "instance_cancelled": gettext_lazy("流程撤销"),
-}
+ACTIONS = ("draft", "complete", "return", "delegate", "comment", "attach")
+FORM_ACTIONS = ("draft", "complete")
 
 
 def _load(actor: Actor, task_id: int) -> HumanTask:
@@ -58,26 +51,43 @@ def _schema(task: HumanTask) -> dict[str, Any] | None:
     return form_schema(task.instance.definition, task.form_key) if task.form_key else None
 
 
+def _files_context(task: HumanTask, schema: dict[str, Any] | None) -> dict[str, Any]:
+    """The case's attachments (one query) and what the file inputs accept."""
+    attachments = list(instance_attachments(instance_id=task.instance_id))
+    return {
+        "attachments": attachments,
+        "attachment_items": attachment_items(attachments),
+        "has_files": bool(attachment_fields(schema)),
+        "attachment_accept": ",".join(f".{ext}" for ext in allowed_types()),
+        "attachment_kinds": ", ".join(allowed_types()),
+        "attachment_max_bytes": max_bytes(),
+    }
+
+
 def _context(actor: Actor, task: HumanTask, schema: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
     values = extra.pop("values", task.draft)
     errors: dict[str, list[str]] = extra.pop("form_errors", {}) or {}
-    history = [
-        {"event": event, "label": ACTION_LABELS.get(event.action, event.action)}
-        for event in instance_history(instance=task.instance)
-    ]
+    history = instance_history(instance=task.instance)
     comments = (
         TaskComment.objects.filter(task__instance_id=task.instance_id)
         .select_related("author", "task")
         .only("text", "created_at", "author__username", "task__name")
     )
     can_act = task.status == TaskStatus.OPEN and task_can_act(actor, task)
+    files = _files_context(task, schema)
+    items = files["attachment_items"]
+    submitted = task.submitted_data if isinstance(task.submitted_data, dict) else {}
     context = {
         "task": task,
         "row": task_row(task, timezone.now()),
         "definition": task.instance.definition,
-        "fields": build_fields(schema, values, errors),
+        "fields": build_fields(schema, values, errors, items),
         "form_level_errors": errors.get("", []),
-        "other_errors": {k: v for k, v in errors.items() if k and k not in (schema or {}).get("properties", {})},
+        "other_errors": unclaimed_errors(schema, errors),
+        "submitted_fields": build_fields(schema, submitted, attachments=items, editable=False) if submitted else [],
+        "submitted_other": {k: v for k, v in submitted.items() if k not in properties(schema)},
+        **files,
+        "attach_note": "",
         "returned_opinion": task.opinion if task.returned_from_id else "",
         "history": history,
         "comments": comments,
@@ -108,8 +118,31 @@ def _run(action: str, task: HumanTask, actor: Actor, request: HttpRequest, data:
         to = post.get("to", "").strip()
         human_task_delegate(task_id=task.pk, actor=actor, to_username=to, note=post.get("note", ""))
         return _("任务“%(name)s”已转办给 %(user)s。") % {"name": task.name, "user": to}
+    if action == "attach":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed(_("请选择要上传的文件。"), detail={"file": [_("请选择要上传的文件。")]})
+        attachment = attachment_add(task_id=task.pk, actor=actor, upload=upload, note=post.get("note", ""))
+        return _("附件“%(name)s”已上传。") % {"name": attachment.original_name}
     human_task_comment(task_id=task.pk, actor=actor, text=post.get("text", ""))
     return _("评论已发表。")
+
+
+def _store_files(
+    action: str,
+    task: HumanTask,
+    actor: Actor,
+    schema: dict[str, Any] | None,
+    request: HttpRequest,
+    data: dict[str, Any],
+) -> None:
+    """Store the form's posted files; their references join `data` even when another file is refused."""
+    upload_errors = form_uploads(task=task, actor=actor, schema=schema, data=data, files=request.FILES)
+    if upload_errors:
+        # Completing: the schema's other complaints at the same time, not one round trip each.
+        detail = form_errors(task, data) if action == "complete" else {}
+        detail.update(upload_errors)
+        raise ValidationFailed("附件有误 / an attachment was refused", detail=detail)
 
 
 @login_required
@@ -129,8 +162,11 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             _context(actor, task, schema, form_level_errors=[_("未知操作。")]),
             status=400,
         )
-    data = parse_post(schema, request.POST) if action in ("draft", "complete") else {}
+    data: dict[str, Any] = {}
     try:
+        if action in FORM_ACTIONS:
+            data = parse_post(schema, request.POST)
+            _store_files(action, task, actor, schema, request, data)
         message = _run(action, task, actor, request, data)
     except ValidationFailed as error:
         detail = error.detail if isinstance(error.detail, dict) else {}
@@ -138,8 +174,9 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             "opinion": request.POST.get("opinion", ""),
             "delegate_to": request.POST.get("to", ""),
             "comment_text": request.POST.get("text", ""),
+            "attach_note": request.POST.get("note", ""),
         }
-        if action in ("draft", "complete"):
+        if action in FORM_ACTIONS:
             extra["values"] = data
             extra["form_errors"] = detail or {"": [error.message]}
         else:
@@ -157,9 +194,9 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
         return redirect("workbench:index")
     except ProcessError as error:
         messages.error(request, error.message)
-        return redirect("task_page", task_id=task.pk)
+        return redirect("workbench:task_page", task_id=task.pk)
 
     messages.success(request, message)
     if action in ("complete", "return", "delegate"):
         return redirect("workbench:index")
-    return redirect(f"{reverse('task_page', kwargs={'task_id': task.pk})}#tb-{action}")
+    return redirect(f"{reverse('workbench:task_page', kwargs={'task_id': task.pk})}#tb-{action}")

@@ -1,7 +1,8 @@
 """工作台 — 我的待办: four tabs (mine, group, done, started), filters, search, sort and pages; bulk claim.
 
-Pages are offset slices over an indexed order, fetched one row long to know whether a next page
-exists: no count(*) over the table, and a fixed number of queries whatever the page holds.
+Pages are keyset pages (processes/keyset.py): a link names the row the next page starts after, so a
+deep page costs what the first does, and claiming tasks on one page does not shift the next. No
+count(*) over the table, and a fixed number of queries whatever the page holds.
 """
 
 from dataclasses import dataclass, field
@@ -19,17 +20,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from domain.directory.models import Department
 from processes.errors import ProcessError
+from processes.keyset import Page, keyset_page
 from processes.models import HumanTask, TaskStatus
 from processes.ports import Actor, directory
 from processes.selectors import (
-    TASK_ORDERINGS,
+    INSTANCE_SORT_KEYS,
+    TASK_SORT_KEYS,
     inbox_for_actor,
     inbox_tab_tasks,
+    saved_filters_for,
     started_instances,
     task_list_filter,
     visible_tasks,
 )
 from processes.services.inbox import human_task_claim
+from processes.services.saved_filters import saved_filter_delete, saved_filter_query, saved_filter_save
 from webui.forms import TAB_CHOICES, InboxFilterForm, selected_task_ids
 
 INBOX_PAGE_SIZE = 25
@@ -65,27 +70,33 @@ def _filter_form(data: QueryDict, actor: Actor) -> InboxFilterForm:
     return InboxFilterForm(data, departments=departments)
 
 
-def _page_url(data: QueryDict, page: int) -> str:
+def _page_url(data: QueryDict, *, after: str = "", before: str = "") -> str:
     query = data.copy()
-    query["page"] = str(page)
+    for name in ("after", "before", "page"):
+        query.pop(name, None)
+    query["after" if after else "before"] = after or before
     return f"?{query.urlencode()}"
 
 
 def _results(actor: Actor, form: InboxFilterForm, data: QueryDict) -> dict[str, Any]:
     """The current page of the chosen tab: rows (tasks) or instances, and the neighbouring pages' links."""
-    tab, page, filters = form.current_tab, form.current_page, form.filters()
-    start = (page - 1) * INBOX_PAGE_SIZE
+    tab, filters = form.current_tab, form.filters()
+    after, before = form.cursors
     context: dict[str, Any] = {"tab": tab, "rows": [], "instances": []}
+    page: Page[Any]
     if tab == "started":
-        found: list[Any] = list(started_instances(actor, filters)[start : start + INBOX_PAGE_SIZE + 1])
-        context["instances"] = found[:INBOX_PAGE_SIZE]
+        page = keyset_page(
+            started_instances(actor, filters), INSTANCE_SORT_KEYS, size=INBOX_PAGE_SIZE, after=after, before=before
+        )
+        context["instances"] = page.rows
     else:
         now = timezone.now()
         tasks = task_list_filter(inbox_tab_tasks(actor, tab=tab), filters, now=now)
-        found = list(tasks.order_by(*TASK_ORDERINGS[form.current_sort])[start : start + INBOX_PAGE_SIZE + 1])
-        context["rows"] = [task_row(task, now) for task in found[:INBOX_PAGE_SIZE]]
-    context["next_url"] = _page_url(data, page + 1) if len(found) > INBOX_PAGE_SIZE else ""
-    context["previous_url"] = _page_url(data, page - 1) if page > 1 else ""
+        keys = TASK_SORT_KEYS[form.current_sort]
+        page = keyset_page(tasks, keys, size=INBOX_PAGE_SIZE, after=after, before=before)
+        context["rows"] = [task_row(task, now) for task in page.rows]
+    context["next_url"] = _page_url(data, after=page.next_cursor) if page.next_cursor else ""
+    context["previous_url"] = _page_url(data, before=page.previous_cursor) if page.previous_cursor else ""
     context["query"] = data.urlencode()
     return context
 
@@ -98,6 +109,8 @@ def _render_inbox(request: HttpRequest, data: QueryDict, extra: dict[str, Any] |
     # htmx asks for the results only when it swaps them in place (filters, pages, bulk claim).
     if request.headers.get("HX-Target") == RESULTS_TARGET:
         return render(request, "webui/inbox/results.html", context)
+    context["saved_filters"] = list(saved_filters_for(user_id=_user_id(request)))
+    context["saved_query"] = saved_filter_query(data.urlencode())
     return render(request, "webui/inbox.html", context)
 
 
@@ -132,7 +145,8 @@ def inbox_claim(request: HttpRequest) -> HttpResponse:
     report = bulk_claim(directory().actor_for(request.user), selected_task_ids(request.POST))
     data = QueryDict(request.POST.get("query", ""), mutable=True)
     data["tab"] = "group"
-    data.pop("page", None)
+    for name in ("page", "after", "before"):
+        data.pop(name, None)
     if request.headers.get("HX-Target") == RESULTS_TARGET:
         return _render_inbox(request, data, {"claim_report": report})
     # Without htmx: post, redirect, get; the report travels as messages.
@@ -141,3 +155,33 @@ def inbox_claim(request: HttpRequest) -> HttpResponse:
     for task_id, name, message in report.failed:
         messages.error(request, f"#{task_id} {name}：{message}")
     return redirect(f"{reverse('workbench:index')}?{data.urlencode()}")
+
+
+def _user_id(request: HttpRequest) -> int:
+    user_id = request.user.pk
+    assert isinstance(user_id, int), "login_required lets only signed-in users through"
+    return user_id
+
+
+@login_required
+@require_POST
+def inbox_filter_save(request: HttpRequest) -> HttpResponse:
+    """保存筛选: name the current view; it then shows above the inbox as a link."""
+    query = request.POST.get("query", "")
+    try:
+        saved = saved_filter_save(user_id=_user_id(request), name=request.POST.get("name", ""), query=query)
+    except ProcessError as error:
+        messages.error(request, error.message)
+        return redirect(f"{reverse('workbench:index')}?{saved_filter_query(query)}")
+    messages.success(request, _("已保存常用筛选“%(name)s”。") % {"name": saved.name})
+    return redirect(f"{reverse('workbench:index')}?{saved.query}")
+
+
+@login_required
+@require_POST
+def inbox_filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
+    try:
+        saved_filter_delete(user_id=_user_id(request), filter_id=filter_id)
+    except ProcessError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("workbench:index"))

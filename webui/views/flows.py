@@ -1,0 +1,267 @@
+"""流程 — operator pages: process definitions by key, the versions of one key with their BPMN download,
+and the incidents list with 重试 / 跳过.
+
+Staff only, the REST API's rule (`IsAdminUser`); a signed-in non-staff user gets a 403 page saying why.
+Retry and skip go through processes.services.jobs; what happened is shown as a message (post, redirect,
+get), or, when htmx posts the form, in the incident's row, which is swapped in place.
+"""
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.permissions import IsAdminUser
+
+from processes.errors import NotFound, ProcessError
+from processes.models import Incident, InstanceStatus
+from processes.ports import directory
+from processes.selectors_definitions import (
+    definition_summaries,
+    definition_versions,
+    definition_xml,
+    incident_error_codes,
+    incident_row,
+    incidents_filtered,
+)
+from processes.services.jobs import incident_retry, incident_skip
+
+View = Callable[..., HttpResponse]
+DEFINITIONS_PAGE_SIZE = 50
+INCIDENTS_PAGE_SIZE = 50
+SUMMARY_LENGTH = 160
+STATUS_FILTERS = [("open", gettext_lazy("未处理")), ("resolved", gettext_lazy("已处理")), ("all", gettext_lazy("全部"))]
+_KEPT_QUERY = ("status", "before", "after")
+
+
+class SkipForm(forms.Form):
+    result = forms.CharField(label=gettext_lazy("结果 (JSON 对象，可选)"), required=False, max_length=20000)
+
+    def clean_result(self) -> dict[str, Any] | None:
+        text = self.cleaned_data["result"].strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise forms.ValidationError(_("结果不是有效的 JSON：%(error)s") % {"error": error}) from error
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_('结果必须是 JSON 对象，例如 {"id": 1}。'))
+        return value
+
+
+def is_staff(request: HttpRequest) -> bool:
+    """The API's rule, applied to a plain Django request (it reads only `request.user`)."""
+    return IsAdminUser().has_permission(cast(Any, request), cast(Any, None))
+
+
+def staff_only(view: View) -> View:
+    """Anonymous: to the login page. Signed in without staff rights: 403 with the reason."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_staff(request):
+            return render(request, "webui/flows/not_staff.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return login_required(guarded)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _with(data: QueryDict, **values: Any) -> str:
+    query = data.copy()
+    for name, value in values.items():
+        query[name] = str(value)
+    return f"?{query.urlencode()}"
+
+
+@staff_only
+@require_GET
+def definitions(request: HttpRequest) -> HttpResponse:
+    """流程定义: one row per key, the latest version first in each, searched by key or name."""
+    search = request.GET.get("q", "").strip()[:200]
+    page = max(_int(request.GET.get("page")) or 1, 1)
+    found = definition_summaries(
+        search=search, offset=(page - 1) * DEFINITIONS_PAGE_SIZE, limit=DEFINITIONS_PAGE_SIZE + 1
+    )
+    query = QueryDict(mutable=True)
+    if search:
+        query["q"] = search
+    context = {
+        "rows": found[:DEFINITIONS_PAGE_SIZE],
+        "search": search,
+        "next_url": _with(query, page=page + 1) if len(found) > DEFINITIONS_PAGE_SIZE else "",
+        "previous_url": _with(query, page=page - 1) if page > 1 else "",
+    }
+    return render(request, "webui/flows/definitions.html", context)
+
+
+@staff_only
+@require_GET
+def versions(request: HttpRequest, key: str) -> HttpResponse:
+    """One key's versions, newest first, with instance counts by status and the BPMN download."""
+    try:
+        found = definition_versions(key=key)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    statuses = InstanceStatus.choices
+    rows = [
+        {"row": row, "counts": [(value, row.instances.get(value, 0)) for value, _label in statuses]} for row in found
+    ]
+    context = {"key": key, "latest": found[0].definition, "statuses": statuses, "rows": rows}
+    return render(request, "webui/flows/versions.html", context)
+
+
+@staff_only
+@require_GET
+def definition_download(request: HttpRequest, key: str, version: int) -> HttpResponse:
+    """The BPMN XML of one version as a file: never rendered by the browser, never sniffed as HTML."""
+    try:
+        xml = definition_xml(key=key, version=version)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    response = HttpResponse(xml.encode("utf-8"), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{key}-v{version}.bpmn") or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _incident_page(status: str, data: QueryDict) -> tuple[list[Incident], int | None, int | None]:
+    """One page newest first, keyset-paged like the audit search: `before` (older) or `after` (newer) an id.
+
+    Returns the incidents and the ids the older and newer links start from (None: no such page).
+    """
+    rows = incidents_filtered(status=status)
+    before, after = _int(data.get("before")), _int(data.get("after"))
+    if after is not None:
+        found = list(rows.filter(id__gt=after).order_by("id")[: INCIDENTS_PAGE_SIZE + 1])
+        page = list(reversed(found[:INCIDENTS_PAGE_SIZE]))
+        newer_exists = len(found) > INCIDENTS_PAGE_SIZE
+        return page, (page[-1].pk if page else None), (page[0].pk if page and newer_exists else None)
+    if before is not None:
+        rows = rows.filter(id__lt=before)
+    found = list(rows.order_by("-id")[: INCIDENTS_PAGE_SIZE + 1])
+    page = found[:INCIDENTS_PAGE_SIZE]
+    older = page[-1].pk if len(found) > INCIDENTS_PAGE_SIZE else None
+    return page, older, (page[0].pk if page and before is not None else None)
+
+
+def _row(incident: Incident, codes: dict[int, str]) -> dict[str, Any]:
+    """What one table row shows: the message's first line as a summary, the rest on demand."""
+    message = incident.message or ""
+    summary = message.splitlines()[0] if message else ""
+    if len(summary) > SUMMARY_LENGTH:
+        summary = summary[: SUMMARY_LENGTH - 1] + "…"
+    return {
+        "incident": incident,
+        "code": codes.get(incident.pk, ""),
+        "summary": summary,
+        "has_more": summary != message,
+        "is_open": incident.status == Incident.Status.OPEN,
+    }
+
+
+def _status(data: QueryDict) -> str:
+    status = data.get("status", "")
+    return status if status in dict(STATUS_FILTERS) else "open"
+
+
+def _kept(query: str) -> QueryDict:
+    """The list's own parameters from a posted querystring (anything else is dropped)."""
+    given = QueryDict(query)
+    kept = QueryDict(mutable=True)
+    for name in _KEPT_QUERY:
+        if given.get(name):
+            kept[name] = given[name]
+    return kept
+
+
+@staff_only
+@require_GET
+def incidents(request: HttpRequest) -> HttpResponse:
+    """异常事件: open ones by default, newest first, 50 a page, each open one with 重试 and 跳过."""
+    status = _status(request.GET)
+    page, older, newer = _incident_page(status, request.GET)
+    codes = incident_error_codes(page)
+    base = QueryDict(mutable=True)
+    base["status"] = status
+    context = {
+        "statuses": STATUS_FILTERS,
+        "status": status,
+        "rows": [_row(incident, codes) for incident in page],
+        "older_url": _with(base, before=older) if older is not None else "",
+        "newer_url": _with(base, after=newer) if newer is not None else "",
+        "query": _kept(request.GET.urlencode()).urlencode(),
+    }
+    return render(request, "webui/flows/incidents.html", context)
+
+
+def _outcome(request: HttpRequest, incident_id: int, level: int, text: str) -> HttpResponse:
+    """htmx: the row again, with what happened in it. Otherwise: a message, back to the list."""
+    query = _kept(request.POST.get("query", ""))
+    if request.headers.get("HX-Request"):
+        context: dict[str, Any] = {
+            "query": query.urlencode(),
+            "outcome": {"ok": level == messages.SUCCESS, "text": text},
+        }
+        try:
+            incident = incident_row(incident_id=incident_id)
+        except NotFound:
+            context["missing_id"] = incident_id
+        else:
+            context["row"] = _row(incident, incident_error_codes([incident]))
+        return render(request, "webui/flows/incident_row.html", context)
+    messages.add_message(request, level, text)
+    url = reverse("flows:incidents")
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+def _resolve(request: HttpRequest, incident_id: int, action: Callable[[], object], done: str) -> HttpResponse:
+    try:
+        action()
+    except ProcessError as error:
+        return _outcome(request, incident_id, messages.ERROR, f"#{incident_id}：{error.message}")
+    return _outcome(request, incident_id, messages.SUCCESS, done)
+
+
+@staff_only
+@require_POST
+def retry(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """重试: the failed job is queued again (attempts reset); the incident is resolved as retried."""
+    actor = directory().actor_for(request.user)
+    return _resolve(
+        request,
+        incident_id,
+        lambda: incident_retry(incident_id=incident_id, actor=actor),
+        _("异常 #%(id)s 已重试，作业已重新排队。") % {"id": incident_id},
+    )
+
+
+@staff_only
+@require_POST
+def skip(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """跳过: the service task completes with the given JSON object (or {}) as its result; the flow moves on."""
+    form = SkipForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(error) for error in form.errors.get("result", []))
+        return _outcome(request, incident_id, messages.ERROR, f"#{incident_id}：{errors}")
+    actor = directory().actor_for(request.user)
+    return _resolve(
+        request,
+        incident_id,
+        lambda: incident_skip(incident_id=incident_id, actor=actor, result=form.cleaned_data["result"]),
+        _("异常 #%(id)s 已跳过，流程继续。") % {"id": incident_id},
+    )

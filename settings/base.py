@@ -210,6 +210,8 @@ LOGGING = {
     # SpiffWorkflow logs every task state change at INFO: far too much, and slow.
     "loggers": {
         "spiff": {"level": "WARNING"},
+        # Without a broker (make run) eager Celery still builds a broker URL and warns that it has no host.
+        "kombu": {"level": "WARNING" if CELERY_BROKER_URL else "ERROR"},
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -1,7 +1,10 @@
 """A small renderer for a task's JSON Schema form: fields to show, and posted values in the schema's types.
 
 Only the shape is handled here (which widget, which label, which Python type). Whether the values are
-valid is the service's JSON Schema validation to decide; its per-field errors are shown by the fields.
+valid is the service's JSON Schema validation to decide; its per-field errors (already worded in the
+user's language, see processes.form_messages) are shown by the fields, each with an id that the input
+names in `aria-describedby`. A value that does not parse (letters in a number field) is posted as it is
+and the schema's `type` says so.
 
 Besides plain fields, two shapes:
 
@@ -47,6 +50,11 @@ class AttachmentItem:
     url: str = ""
 
 
+def _error_items(html_id: str, errors: list[str]) -> list[tuple[str, str]]:
+    """Each error with the id its element carries, so the input can name it in `aria-describedby`."""
+    return [(f"{html_id}-error-{n}", message) for n, message in enumerate(errors, start=1)]
+
+
 @dataclass
 class Row:
     """One item of a repeating group: its index in the posted names, its fields, and errors of the row itself."""
@@ -54,10 +62,23 @@ class Row:
     index: str
     fields: list["FormField"]
     errors: list[str] = field(default_factory=list)
+    group: str = ""
 
     @property
     def number(self) -> str:
         return str(int(self.index) + 1) if self.index.isdigit() else ""
+
+    @property
+    def html_id(self) -> str:
+        return _html_id(f"tb-row-{self.group}-{self.index}")
+
+    @property
+    def error_items(self) -> list[tuple[str, str]]:
+        return _error_items(self.html_id, self.errors)
+
+    @property
+    def error_ids(self) -> str:
+        return " ".join(error_id for error_id, _message in self.error_items)
 
 
 @dataclass
@@ -87,7 +108,21 @@ class FormField:
 
     @property
     def html_id(self) -> str:
-        return f"tb-field-{self.name}"
+        return _html_id(f"tb-field-{self.name}")
+
+    @property
+    def error_items(self) -> list[tuple[str, str]]:
+        """(id, message) per error: the template gives each error its id, the input `aria-describedby`."""
+        return _error_items(self.html_id, self.errors)
+
+    @property
+    def error_ids(self) -> str:
+        return " ".join(error_id for error_id, _message in self.error_items)
+
+
+def _html_id(text: str) -> str:
+    """An id usable in `for` and `aria-describedby` (a space would split it into two references)."""
+    return re.sub(r"\s", "_", text)
 
 
 def _type(prop: dict[str, Any]) -> str:
@@ -224,7 +259,7 @@ def _row(build: _Build, group: str, prop: dict[str, Any], index: str, item: dict
         if (path == row_path or path.startswith(f"{row_path}.")) and not any(_under(path, o) for o in own)
         for m in messages
     ]
-    return Row(index=index, fields=fields, errors=errors)
+    return Row(index=index, fields=fields, errors=errors, group=group)
 
 
 def _under(path: str, owner: str) -> bool:

@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 
 from .. import store
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..form_messages import error_message, error_path
 from ..models import HumanTask, TaskComment, TaskStatus
 from ..ports import Actor, calendar, directory
 from ..selectors import task_can_act
@@ -95,12 +96,14 @@ def _validator(definition: Any, form_key: str) -> Draft202012Validator | None:
         schema = form_schema(definition, form_key)
         if schema is None:
             return None
-        validator = _VALIDATORS[key] = Draft202012Validator(schema)
+        # With the format checker, `format` (date, email …) is checked, not only annotated.
+        validator = _VALIDATORS[key] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     return validator
 
 
 def form_errors(task: HumanTask, data: Any) -> dict[str, list[str]]:
-    """Per-field errors of `data` against the task's JSON Schema form ('' = the form as a whole)."""
+    """Per-field errors of `data` against the task's JSON Schema form ('' = the form as a whole), worded in
+    the active language (processes.form_messages)."""
     if not isinstance(data, dict):
         return {"": ["提交的数据必须是对象 / data must be an object"]}
     validator = _validator(task.instance.definition, task.form_key) if task.form_key else None
@@ -108,10 +111,10 @@ def form_errors(task: HumanTask, data: Any) -> dict[str, list[str]]:
         return {}
     errors: dict[str, list[str]] = {}
     for error in validator.iter_errors(data):
-        path = ".".join(str(p) for p in error.absolute_path)
-        if error.validator == "required":
-            path = ".".join(filter(None, [path, error.message.split("'")[1]]))
-        errors.setdefault(path, []).append(error.message)
+        messages = errors.setdefault(error_path(error), [])
+        message = error_message(error)  # in the request's language
+        if message not in messages:
+            messages.append(message)
     return errors
 
 
@@ -215,6 +218,8 @@ def human_task_return(*, task_id: int, actor: Actor, opinion: str) -> HumanTask:
             "assignee_id": previous.completed_by_id,
             "returned_from_id": locked.pk,
             "opinion": opinion,
+            # What that step submitted comes back as its draft: corrected, not typed again.
+            "draft": previous.submitted_data if isinstance(previous.submitted_data, dict) else {},
         }
         step.workflow.return_to(str(previous.spiff_task_id))
         step.audit.add(

@@ -125,7 +125,8 @@ def sync_human_tasks(step: "Step") -> None:
 
 
 def _apply_return_routing(step: "Step", rows: list[HumanTask]) -> None:
-    """A task re-opened by 退回 goes back to whoever completed it, with the opinion attached."""
+    """A task re-opened by 退回 goes back to whoever completed it, with the opinion attached and what they
+    submitted before as the draft."""
     routing = step.return_routing
     if not routing:
         return
@@ -135,6 +136,7 @@ def _apply_return_routing(step: "Step", rows: list[HumanTask]) -> None:
             row.claimed_at = timezone.now() if row.assignee_id else None
             row.returned_from_id = routing["returned_from_id"]
             row.opinion = routing["opinion"]
+            row.draft = routing.get("draft") or {}
 
 
 def sync_timers(step: "Step") -> None:

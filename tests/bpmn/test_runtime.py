@@ -115,6 +115,7 @@ def test_return_sends_the_case_back_to_the_previous_actor_with_the_opinion(clerk
     again = open_task(instance)
     assert again.element_id == "draft" and again.assignee_id == clerk.pk
     assert again.opinion == "请补充共享条件" and again.returned_from_id == review.pk
+    assert again.draft == {"title": "初稿"}  # what was sent before, to correct rather than retype
     review.refresh_from_db()
     assert review.status == "returned"
     human_task_complete(task_id=again.pk, actor=f.actor(clerk), data={"title": "修改稿"})

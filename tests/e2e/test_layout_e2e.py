@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.directory.models import Membership
+from domain.notifications.services import notify
 from processes.models import HumanTask
 from processes.services.inbox import human_task_claim
 from processes.services.instances import instance_start
@@ -41,7 +42,7 @@ def world() -> dict[str, Any]:
     tasks on the deadline ladder, and the audit trail all of this left."""
     city = f.department("330100", "杭州市")
     district = f.department("330106", "西湖区大数据局", parent=city)
-    zhou = f.user("zhou", roles=["reviewer"], dept=district)
+    zhou = f.user("zhou", roles=["reviewer"], dept=district, is_staff=True)  # staff: the 流程 pages too
     for code in ("supervisor", "auditor"):
         Membership.objects.create(user_id=zhou.pk, department=city, role=f.role(code))
     for code in ("dept_head", "deputy_head"):  # the case diagram's candidate groups must exist to deploy it
@@ -61,6 +62,7 @@ def world() -> dict[str, Any]:
     task = HumanTask.objects.get(instance=checked)
     human_task_claim(task_id=task.pk, actor=actor)
     HumanTask.objects.update(escalation_level=2)  # at risk: listed under 督办
+    notify(user_ids=[zhou.pk], kind="task_reminded", title="催办：核查材料", body="请尽快办理。", link="/workbench/")
     return {"task": task, "case": case}
 
 
@@ -116,6 +118,14 @@ def primary_actions(page: Any, world: dict[str, Any]) -> dict[str, tuple[str, di
             "/supervision/",
             {"button 筛选": button("筛选"), "button 催办": button("催办").first, "button 批量改派": button("批量改派")},
         ),
+        "notifications": (
+            "/notifications/",
+            {"heading": page.get_by_role("heading", name="通知", exact=True), "button 标为已读": button("标为已读")},
+        ),
+        "flows": (
+            "/flows/",
+            {"heading": page.get_by_role("heading", name="流程", exact=True), "button 搜索": button("搜索")},
+        ),
         "audit": (
             "/audit/",
             {
@@ -131,8 +141,8 @@ def primary_actions(page: Any, world: dict[str, Any]) -> dict[str, tuple[str, di
 def test_pages_fit_the_window_and_show_their_primary_actions(
     page: Any, live_server: Any, world: dict[str, Any], size: str
 ) -> None:
-    """On a 390 px phone and a 1366 px laptop, the inbox, a task, a case, 督办 and 审计 never scroll sideways
-    (wide tables scroll inside their own box) and their main controls can be seen and reached."""
+    """On a 390 px phone and a 1366 px laptop, the inbox, a task, a case, 督办, 通知, 流程 and 审计 never
+    scroll sideways (wide tables scroll inside their own box) and their main controls can be seen and reached."""
     page.set_viewport_size(VIEWPORTS[size])
     login(page, live_server, "zhou", "pass12345")
     problems = []

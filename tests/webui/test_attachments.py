@@ -84,7 +84,7 @@ def test_a_stored_file_is_kept_when_the_form_has_errors(case, media) -> None:  #
     client = client_for(clerk)
     response = client.post(page(task), complete_post(title="", quote=pdf()))
     html = response.content.decode()
-    assert response.status_code == 400 and "&#x27;title&#x27; is a required property" in html
+    assert response.status_code == 400 and "此项为必填" in field_block(html, "tb-field-title")
     (quote,) = Attachment.objects.all()
     assert f'name="quote" value="att:{quote.pk}" checked' in html and "报价单.pdf" in html
     response = client.post(page(task), complete_post(quote=f"att:{quote.pk}"))

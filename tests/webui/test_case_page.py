@@ -1,19 +1,25 @@
-"""The case page: who may see it, the diagram's XML and element states, the timeline, escaped step data."""
+"""The case page: who may see it, the diagram's XML and element states, the timeline, each step's data
+through its form (groups as tables, files as links), the case's attachments, escaping, fixed queries."""
 
 import json
 import re
+from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
-from processes.models import HumanTask, ProcessInstance
+from processes.models import Attachment, HumanTask, ProcessInstance
+from processes.services.attachments import attachment_add
 from processes.services.inbox import human_task_complete
 from processes.services.instances import instance_start
 from tests import factories as f
 from tests.bpmn import handlers  # noqa: F401  (registers testing/check, the diagram's external task)
 from tests.bpmn.diagrams import chain, user_task
+from tests.webui.test_task_forms import PURCHASE_FORM
 from webui.views.case import has_layout
 
 pytestmark = pytest.mark.django_db
@@ -161,13 +167,144 @@ def test_english_labels(case) -> None:  # type: ignore[no-untyped-def]
     assert "Timeline" in html and "Data submitted at each step" in html
 
 
-def test_subject_is_shown(case) -> None:  # type: ignore[no-untyped-def]
-    """The object the case is about is named."""
+def _about(instance: ProcessInstance, target: Any, pk: Any = None) -> None:
     from django.contrib.contenttypes.models import ContentType
 
-    instance, applicant, _head, _outsider = case
     ProcessInstance.objects.filter(pk=instance.pk).update(
-        subject_type=ContentType.objects.get_for_model(ProcessInstance), subject_id="42"
+        subject_type=ContentType.objects.get_for_model(target), subject_id=str(pk or target.pk)
     )
+
+
+def test_subject_is_named_and_linked_where_a_page_exists(case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The object the case is about is named (escaped); staff get its admin page, and an object with a page
+    of its own links there for everyone who may see the case."""
+    from domain.directory.models import Department
+
+    instance, applicant, _head, _outsider = case
+    subject = f.department("330199", "<script>alert(1)</script>数据局")
+    _about(instance, subject)
     html = client_for(applicant).get(url(instance)).content.decode()
-    assert "processes.processinstance #42" in html
+    assert f"#{subject.pk} &lt;script&gt;alert(1)&lt;/script&gt;数据局" in html and "<script>alert(1)" not in html
+    assert "/admin/directory/department/" not in html
+    staff = f.user("operator", is_staff=True)
+    html = client_for(staff).get(url(instance)).content.decode()
+    assert f'href="/admin/directory/department/{subject.pk}/change/"' in html
+    monkeypatch.setattr(Department, "get_absolute_url", lambda self: f"/data/departments/{self.pk}/", raising=False)
+    html = client_for(applicant).get(url(instance)).content.decode()
+    assert f'href="/data/departments/{subject.pk}/"' in html
+
+
+def test_a_deleted_subject_says_so(case) -> None:  # type: ignore[no-untyped-def]
+    instance, applicant, _head, _outsider = case
+    subject = f.department("330199", "已撤销的部门")
+    _about(instance, subject, pk=999_999)
+    html = client_for(applicant).get(url(instance)).content.decode()
+    assert "#999999（已删除）" in html
+
+
+# --- the steps' data through their forms, and the case's attachments ---------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def purchase(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A purchase process of four steps, each filling the purchase form (a repeating group, a single and a
+    multiple attachment field; other keys allowed); files go to a temporary MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    dept = f.department()
+    clerk = f.user("clerk", roles=["clerk"], dept=dept)
+    steps = [user_task(f"fill{i}", "clerk", 'camunda:formKey="purchase"') for i in range(4)]
+    form = json.dumps({**PURCHASE_FORM, "additionalProperties": True}, ensure_ascii=False)
+    f.deploy(chain("purchase", *steps), extra={"forms/purchase.json": form})
+
+    def start(business_key: str) -> ProcessInstance:
+        return instance_start(
+            process_key="purchase", actor=f.actor(clerk), department_id=dept.pk, business_key=business_key
+        )
+
+    def work(instance: ProcessInstance, *, files: int = 1, data: dict | None = None) -> list[Attachment]:  # type: ignore[type-arg]
+        """Complete the open step with `files` attachments: the first as 报价单, the rest as 佐证材料."""
+        task = HumanTask.objects.get(instance=instance, status="open")
+        added = [
+            attachment_add(
+                task_id=task.pk,
+                actor=f.actor(clerk),
+                upload=SimpleUploadedFile(f"<b>文件{n}.pdf", PDF, content_type="application/pdf"),
+                field="quote" if n == 0 else "evidence",
+                note=f"第{n}份 <i>说明</i>",
+            )
+            for n in range(files)
+        ]
+        refs = [f"att:{a.pk}" for a in added]
+        submitted = {"title": "采购", "items": [{"name": "<i>椅子</i>", "qty": 4}, {"name": "桌子", "qty": 1}]}
+        if refs:
+            submitted.update({"quote": refs[0], "evidence": refs[1:]})
+        human_task_complete(task_id=task.pk, actor=f.actor(clerk), data={**submitted, **(data or {})})
+        return added
+
+    return clerk, start, work
+
+
+def steps_html(html: str) -> str:
+    return html.split('class="tb-steps"', 1)[1].split("</ol>", 1)[0]
+
+
+def test_steps_show_groups_as_tables_and_files_as_links(purchase) -> None:  # type: ignore[no-untyped-def]
+    """A step's data reads as on the task page: the form's labels, a repeating group as a table of rows,
+    each attachment as its file name linking to the download — no JSON, no "att:" references; a key the
+    form does not describe is still shown."""
+    clerk, start, work = purchase
+    instance = start("PUR-1")
+    quote, evidence = work(instance, files=2, data={"extra_note": "线下补交"})
+    html = steps_html(client_for(clerk).get(url(instance)).content.decode())
+    assert '<th scope="row">事由</th>' in html and '<th scope="row">采购明细</th>' in html
+    assert "tb-group-table" in html and '<th scope="col">品名</th>' in html and '<th scope="col">数量</th>' in html
+    assert "&lt;i&gt;椅子&lt;/i&gt;" in html and "<i>椅子</i>" not in html
+    assert f'<a href="/workbench/attachments/{quote.pk}/">&lt;b&gt;文件0.pdf</a>' in html
+    assert f'<a href="/workbench/attachments/{evidence.pk}/">&lt;b&gt;文件1.pdf</a>' in html
+    assert "att:" not in html and '[{"' not in html and "&quot;name&quot;" not in html
+    assert '<th scope="row">extra_note</th><td>线下补交</td>' in html
+    assert '<th scope="row">报价单</th>' in html and '<th scope="row">佐证材料</th>' in html
+    work(instance, files=0)  # a second step with no files: its data names none
+    html = steps_html(client_for(clerk).get(url(instance)).content.decode())
+    second = html.split("data-step-task-id=")[2]
+    assert '<th scope="row">事由</th>' in second and "报价单" not in second and "佐证材料" not in second
+
+
+def test_attachments_section_lists_the_cases_files(purchase) -> None:  # type: ignore[no-untyped-def]
+    """The case lists its files: name linking to the download, size, who uploaded it, when, the note;
+    names and notes shown as text. With none, it says so; in English the section reads in English."""
+    clerk, start, work = purchase
+    instance = start("PUR-2")
+    empty = client_for(clerk).get(url(instance)).content.decode()
+    assert 'id="tb-case-attachments-title">附件</h2>' in empty and "暂无附件。" in empty
+    first, second = work(instance, files=2)
+    html = client_for(clerk).get(url(instance)).content.decode()
+    section = html.split('id="tb-case-attachments"', 1)[1].split("</section>", 1)[0]
+    for attachment in (first, second):
+        row = section.split(f'data-attachment-id="{attachment.pk}"', 1)[1].split("</tr>", 1)[0]
+        assert f'<a href="/workbench/attachments/{attachment.pk}/">{escape(attachment.original_name)}</a>' in row
+        assert "clerk" in row and "<time datetime=" in row and "说明" in row
+    assert "第0份 &lt;i&gt;说明&lt;/i&gt;" in section and "<i>说明</i>" not in section
+    assert section.index(f'"{first.pk}"') < section.index(f'"{second.pk}"'), "oldest first"
+    english = f.in_english(client_for(clerk)).get(url(instance)).content.decode()
+    assert ">Attachments</h2>" in english and "File name" in english
+
+
+def test_query_count_does_not_grow_with_steps_and_attachments(purchase) -> None:  # type: ignore[no-untyped-def]
+    """One step with one file, or four steps with eleven files and group rows: the same queries."""
+    clerk, start, work = purchase
+    small, large = start("PUR-S"), start("PUR-L")
+    work(small, files=1)
+    for files in (2, 3, 4, 2):
+        work(large, files=files)
+    client = client_for(clerk)
+    client.get(url(small))  # warm the parsed-definition cache
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(url(small)).content.decode()
+    assert html.count("data-step-task-id=") == 1 and html.count("data-attachment-id=") == 1
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(url(large)).content.decode()
+    assert html.count("data-step-task-id=") == 4 and html.count("data-attachment-id=") == 11
+    assert len(many) == len(one), [q["sql"] for q in many.captured_queries]

@@ -2,6 +2,7 @@
 dropped, per-row errors next to the row's field, entered rows kept on error and restored from a draft."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -157,8 +158,8 @@ def test_row_errors_are_shown_by_the_rows_field_and_rows_kept(case) -> None:  # 
     response = client_for(clerk).post(page(task), post)
     html = response.content.decode()
     assert response.status_code == 400
-    assert "&#x27;name&#x27; is a required property" in field_block(html, "tb-field-items-1-name")
-    assert "less than the minimum of 1" in field_block(html, "tb-field-items-1-qty")
+    assert "此项为必填" in field_block(html, "tb-field-items-1-name")
+    assert "不能小于 1" in field_block(html, "tb-field-items-1-qty")
     assert "tb-error" not in field_block(html, "tb-field-items-0-name")
     assert "tb-error" not in field_block(html, "tb-field-items-0-qty")
     assert 'name="items-0-name" value="笔记本电脑"' in html and 'name="items-1-qty" value="0"' in html
@@ -174,7 +175,7 @@ def test_too_few_rows_is_shown_on_the_group(case) -> None:  # type: ignore[no-un
     html = response.content.decode()
     assert response.status_code == 400
     group = html[html.index('data-tb-repeat="items"') : html.index('class="tb-repeat-rows"')]
-    assert "should be non-empty" in group or "is too short" in group
+    assert "至少 1 项" in group
 
 
 def test_draft_restores_rows(case) -> None:  # type: ignore[no-untyped-def]
@@ -228,3 +229,114 @@ def test_the_group_and_attachments_read_in_english(case) -> None:  # type: ignor
     assert "Add a row" in html and "Remove" in html and "Rows left blank are not submitted." in html
     assert "At least 1 row(s)." in html and "No attachments yet." in html and "Upload a file" in html
     assert "添加一行" not in html
+
+
+CHECKED_FORM: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["code", "count"],
+    "properties": {
+        "code": {"type": "string", "title": "统一编码", "pattern": "^[A-Z]{2}[0-9]{4}$"},
+        "title": {"type": "string", "title": "标题", "maxLength": 10},
+        "count": {"type": "integer", "title": "份数", "minimum": 1, "maximum": 99},
+        "level": {"enum": [1, 2, 3], "title": "等级"},
+        "issued": {"type": "string", "format": "date", "title": "出具日期"},
+        "tags": {"type": "array", "items": {"enum": ["甲", "乙"]}, "title": "标签"},
+        "items": PURCHASE_FORM["properties"]["items"],
+    },
+}
+BAD_POST = {
+    "action": "complete",
+    "code": "ab12",
+    "title": "一二三四五六七八九十十一",
+    "count": "0",
+    "level": "9",
+    "issued": "2025-02-30",
+    "items-0-name": "椅子",
+    "items-0-qty": "0",
+}
+
+
+@pytest.fixture
+def checked_case() -> tuple[HumanTask, Any]:
+    """A clerk and an open task whose form has limits of every common kind."""
+    dept = f.department()
+    clerk = f.user("clerk", roles=["clerk"], dept=dept)
+    deploy_purchase(CHECKED_FORM)
+    instance = instance_start(process_key="purchase", actor=f.actor(clerk), department_id=dept.pk)
+    return HumanTask.objects.get(instance=instance, status=TaskStatus.OPEN), clerk
+
+
+def test_errors_read_in_chinese_by_each_field(checked_case) -> None:  # type: ignore[no-untyped-def]
+    """Each wrong value gets a Chinese sentence naming the limit, next to its own field; no English from
+    the validator shows anywhere on the page."""
+    task, clerk = checked_case
+    response = client_for(clerk).post(page(task), BAD_POST)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "格式不正确" in field_block(html, "tb-field-code")
+    assert "不能超过 10 个字符" in field_block(html, "tb-field-title")
+    assert "不能小于 1" in field_block(html, "tb-field-count")
+    assert "请从以下选项中选择：1 / 2 / 3" in field_block(html, "tb-field-level")
+    assert "请输入有效的日期，如 2025-01-31" in field_block(html, "tb-field-issued")
+    assert "不能小于 1" in field_block(html, "tb-field-items-0-qty")
+    for english in (
+        "is less than",
+        "does not match",
+        "is too long",
+        "is not one of",
+        "is not a",
+        "a required property",
+    ):
+        assert english not in html, english
+    assert HumanTask.objects.get(pk=task.pk).status == TaskStatus.OPEN
+
+    missing = client_for(clerk).post(page(task), {"action": "complete", "count": "abc"}).content.decode()
+    assert "此项为必填" in field_block(missing, "tb-field-code")
+    assert "必须是整数" in field_block(missing, "tb-field-count")
+
+
+def test_errors_read_in_english_after_switching(checked_case) -> None:  # type: ignore[no-untyped-def]
+    """With English chosen, the same mistakes are explained in English, limits included."""
+    task, clerk = checked_case
+    html = f.in_english(client_for(clerk)).post(page(task), BAD_POST).content.decode()
+    assert "The format is not valid" in field_block(html, "tb-field-code")
+    assert "Must be at most 10 characters" in field_block(html, "tb-field-title")
+    assert "Must be at least 1" in field_block(html, "tb-field-count")
+    assert "Choose one of: 1 / 2 / 3" in field_block(html, "tb-field-level")
+    assert "Enter a valid date, e.g. 2025-01-31" in field_block(html, "tb-field-issued")
+    assert "不能小于" not in html and "格式不正确" not in html
+    missing = f.in_english(client_for(clerk)).post(page(task), {"action": "complete"}).content.decode()
+    assert "This field is required" in field_block(missing, "tb-field-code")
+
+
+def test_each_error_is_tied_to_its_input(checked_case) -> None:  # type: ignore[no-untyped-def]
+    """A screen reader hears the error with the field: the input is marked invalid and described by the
+    error's element; fields without errors carry neither."""
+    task, clerk = checked_case
+    html = client_for(clerk).post(page(task), {**BAD_POST, "tags": "丙", "items-0-name": "", "items-0-qty": ""})
+    html = html.content.decode()
+    for html_id in ("tb-field-code", "tb-field-count", "tb-field-level", "tb-field-title"):
+        block = field_block(html, html_id)
+        assert f'id="{html_id}"' in block and 'aria-invalid="true"' in block
+        assert f'aria-describedby="{html_id}-error-1"' in block
+        assert f'<p class="tb-error" id="{html_id}-error-1" role="alert">' in block
+    tags = field_block(html, "tb-field-tags-error-1")
+    assert '<fieldset aria-describedby="tb-field-tags-error-1">' in tags and 'aria-invalid="true"' in tags
+    # The only row was left blank, so the group itself needs a row: the group is described by that error.
+    assert 'data-tb-repeat="items"' in html and 'aria-describedby="tb-field-items-error-1"' in html
+    assert '<p class="tb-error" id="tb-field-items-error-1" role="alert">至少 1 项</p>' in html
+
+    clean = client_for(clerk).get(page(task)).content.decode()
+    assert not re.search(r"<(?:input|select|textarea|fieldset)\b[^>]*aria-invalid", clean)
+    assert "aria-describedby" not in clean
+
+
+def test_renderer_gives_row_errors_their_own_ids() -> None:
+    """A row's own errors get ids under the row, which the row's fieldset names."""
+    errors = {"items.0": ["行有误"], "items.0.qty": ["不能小于 1"]}
+    (group,) = [x for x in build_fields(PURCHASE_FORM, {"items": [{"qty": 0}]}, errors) if x.name == "items"]
+    row = group.rows[0]
+    assert row.error_items == [("tb-row-items-0-error-1", "行有误")] and row.error_ids == "tb-row-items-0-error-1"
+    qty = next(x for x in row.fields if x.name == "items-0-qty")
+    assert qty.error_ids == "tb-field-items-0-qty-error-1"

@@ -64,7 +64,7 @@ def test_invalid_data_shows_field_errors_and_nothing_advances(approval) -> None:
     response = client_for(reviewer).post(page(task), {"action": "complete", "approved": "on", "opinion": ""})
     html = response.content.decode()
     assert response.status_code == 400
-    assert "&#x27;opinion&#x27; is a required property" in html
+    assert "此项为必填" in html
     assert 'id="tb-field-approved" name="approved" value="on" checked' in html  # the entered value is kept
     assert HumanTask.objects.get(pk=task.pk).status == TaskStatus.OPEN
 
@@ -109,7 +109,7 @@ def test_form_field_value_is_escaped_when_shown_back(approval) -> None:  # type:
     too_long = "<script>x</script>" + "a" * 2000  # over maxLength: the page comes back with the value
     response = client_for(reviewer).post(page(task), {"action": "complete", "opinion": too_long})
     text = response.content.decode()
-    assert response.status_code == 400 and "is too long" in text
+    assert response.status_code == 400 and "不能超过 2000 个字符" in text
     assert "<script>x</script>" not in text and "&lt;script&gt;x&lt;/script&gt;" in text
 
 

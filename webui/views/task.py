@@ -5,7 +5,7 @@ Draft and complete go: parse the post (typed by the schema) → store the form's
 join the data) → the service validates against the schema and saves. Errors come back by field, with the
 entered values and the files already stored, so nothing has to be typed or uploaded twice."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -145,23 +145,16 @@ def _store_files(
         raise ValidationFailed("附件有误 / an attachment was refused", detail=detail)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
-    actor = directory().actor_for(request.user)
-    task = _load(actor, task_id)
-    schema = _schema(task)
-    if request.method == "GET":
-        return render(request, "webui/task/page.html", _context(actor, task, schema))
+class Outcome(NamedTuple):
+    message: str
+    ok: bool
+    task_gone: bool = False  # the task left the person's list: done, returned, handed on, or taken meanwhile
+    form_again: dict[str, Any] | None = None  # show the form again with these values and errors
 
-    action = request.POST.get("action", "")
-    if action not in ACTIONS:
-        return render(
-            request,
-            "webui/task/page.html",
-            _context(actor, task, schema, form_level_errors=[_("未知操作。")]),
-            status=400,
-        )
+
+def _attempt(
+    action: str, task: HumanTask, actor: Actor, schema: dict[str, Any] | None, request: HttpRequest
+) -> Outcome:
     data: dict[str, Any] = {}
     try:
         if action in FORM_ACTIONS:
@@ -169,34 +162,84 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             _store_files(action, task, actor, schema, request, data)
         message = _run(action, task, actor, request, data)
     except ValidationFailed as error:
-        detail = error.detail if isinstance(error.detail, dict) else {}
-        extra: dict[str, Any] = {
-            "opinion": request.POST.get("opinion", ""),
-            "delegate_to": request.POST.get("to", ""),
-            "comment_text": request.POST.get("text", ""),
-            "attach_note": request.POST.get("note", ""),
-        }
-        if action in FORM_ACTIONS:
-            extra["values"] = data
-            extra["form_errors"] = detail or {"": [error.message]}
-        else:
-            extra["action_errors"] = {action: [error.message]}
-            if action != "comment":
-                extra["values"] = task.draft
-        messages.error(request, _("提交的内容有误，请按提示修改。"))
-        return render(request, "webui/task/page.html", _context(actor, task, schema, **extra), status=400)
+        again = _form_again(action, task, request, data, error)
+        return Outcome(_("提交的内容有误，请按提示修改。"), ok=False, form_again=again)
     except PermissionDenied as error:
         raise DjangoPermissionDenied(error.message) from error
     except NotFound as error:
         raise Http404(error.message) from error
     except Conflict as error:
-        messages.error(request, _("任务已被他人办理或状态已变化：%(reason)s") % {"reason": error.message})
-        return redirect("workbench:index")
+        reason = _("任务已被他人办理或状态已变化：%(reason)s") % {"reason": error.message}
+        return Outcome(reason, ok=False, task_gone=True)
     except ProcessError as error:
-        messages.error(request, error.message)
-        return redirect("workbench:task_page", task_id=task.pk)
+        return Outcome(error.message, ok=False)
+    return Outcome(message, ok=True, task_gone=action in ("complete", "return", "delegate"))
 
-    messages.success(request, message)
-    if action in ("complete", "return", "delegate"):
+
+def _form_again(
+    action: str, task: HumanTask, request: HttpRequest, data: dict[str, Any], error: ValidationFailed
+) -> dict[str, Any]:
+    """What the page needs to show the refused post again: what was typed, and each field's error."""
+    detail = error.detail if isinstance(error.detail, dict) else {}
+    again: dict[str, Any] = {
+        "opinion": request.POST.get("opinion", ""),
+        "delegate_to": request.POST.get("to", ""),
+        "comment_text": request.POST.get("text", ""),
+        "attach_note": request.POST.get("note", ""),
+    }
+    if action in FORM_ACTIONS:
+        again["values"] = data
+        again["form_errors"] = detail or {"": [error.message]}
+    else:
+        again["action_errors"] = {action: [error.message]}
+        if action != "comment":
+            again["values"] = task.draft
+    return again
+
+
+def _panel_reply(
+    request: HttpRequest, actor: Actor, task: HumanTask, schema: dict[str, Any] | None, outcome: Outcome
+) -> HttpResponse:
+    """The answer htmx swaps into the inbox's side panel: the form again (saved or refused), or the outcome
+    with the task's row taken out of the list. Always 200, so that htmx swaps it."""
+    said = {"panel_message": outcome.message, "panel_ok": outcome.ok}
+    if outcome.task_gone:
+        return render(request, "webui/task/panel_done.html", {"task": task, **said})
+    task = _load(actor, task.pk)  # as saved: a draft's values
+    context = _context(actor, task, schema, panel=True, **said, **(outcome.form_again or {}))
+    return render(request, "webui/task/panel.html", context)
+
+
+def _wants_panel(request: HttpRequest) -> bool:
+    asked = request.POST.get("panel") if request.method == "POST" else request.GET.get("panel")
+    return asked == "1" and request.headers.get("HX-Request") == "true"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
+    """The task page; with htmx and `panel=1`, the form alone, handled in the inbox's side panel."""
+    actor = directory().actor_for(request.user)
+    task = _load(actor, task_id)
+    schema = _schema(task)
+    panel = _wants_panel(request)
+    if request.method == "GET":
+        template = "webui/task/panel.html" if panel else "webui/task/page.html"
+        return render(request, template, _context(actor, task, schema, panel=panel))
+
+    action = request.POST.get("action", "")
+    if action not in (FORM_ACTIONS if panel else ACTIONS):
+        context = _context(actor, task, schema, panel=panel, form_level_errors=[_("未知操作。")])
+        return render(request, "webui/task/panel.html" if panel else "webui/task/page.html", context, status=400)
+    outcome = _attempt(action, task, actor, schema, request)
+    if panel:
+        return _panel_reply(request, actor, task, schema, outcome)
+    if outcome.form_again is not None:
+        messages.error(request, outcome.message)
+        return render(request, "webui/task/page.html", _context(actor, task, schema, **outcome.form_again), status=400)
+    (messages.success if outcome.ok else messages.error)(request, outcome.message)
+    if outcome.task_gone:
         return redirect("workbench:index")
+    if not outcome.ok:
+        return redirect("workbench:task_page", task_id=task.pk)
     return redirect(f"{reverse('workbench:task_page', kwargs={'task_id': task.pk})}#tb-{action}")

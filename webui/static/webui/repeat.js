@@ -80,6 +80,10 @@
   }
 
   document.addEventListener("turbo:load", start);
+  // A form htmx swaps in later (the inbox's side panel).
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target instanceof Element) enhance(event.target);
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

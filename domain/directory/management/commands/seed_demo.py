@@ -163,6 +163,4 @@ class Command(BaseCommand):
                 "sets it to DEMO_PASSWORD again. 已存在的用户密码未改动。"
             )
         self.stdout.write("")
-        self.stdout.write(
-            "Log in at http://127.0.0.1:8000/admin/ (admin) · API docs at http://127.0.0.1:8000/api/docs/"
-        )
+        self.stdout.write("Log in at http://127.0.0.1:8000/ 登录网页 · admin pages at /admin/ · API docs at /api/docs/")

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-stamp
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= settings.dev
 
-.PHONY: setup compile-messages run test lint bench clean
+.PHONY: setup compile-messages designer-bundle run test lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,11 @@ $(STAMP): $(BIN)/python requirements/base.txt requirements/dev.txt package.json 
 compile-messages: $(STAMP)
 	$(BIN)/python scripts/compile_messages.py
 
-setup: $(STAMP) compile-messages
+# The modeler bundle follows its sources (webui/frontend): build.mjs skips itself when they are unchanged.
+designer-bundle: $(STAMP)
+	node webui/frontend/build.mjs
+
+setup: $(STAMP) designer-bundle compile-messages
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput

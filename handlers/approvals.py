@@ -7,7 +7,11 @@ from .registry import ServiceCall, handler
 
 @handler("approvals/decision_record")
 def decision_record(call: ServiceCall) -> dict[str, Any]:
-    """Records an approval decision. Params: approved:bool, opinion:str. Result: {"record_id": int}."""
+    """Records an approval decision against the case's business key, once per task.
+
+    Params: approved:bool (是否通过 / approved or not), opinion:str (审核意见 / the reviewer's opinion).
+    Result: {"record_id": int, "recorded_at": ISO 8601 time}.
+    """
     record = approval_services.decision_record(
         business_key=call.business_key,
         approved=bool(call.get("approved")),

@@ -3,9 +3,9 @@
 from django.db.models import QuerySet
 
 from .errors import NotFound
-from .models import Attachment, ProcessInstance
+from .models import Attachment
 from .ports import Actor
-from .selectors import visible_tasks
+from .selectors import instance_visible_to
 
 
 def instance_attachments(*, instance_id: int) -> QuerySet[Attachment]:
@@ -24,27 +24,22 @@ def instance_attachments(*, instance_id: int) -> QuerySet[Attachment]:
             "note",
             "created_at",
             "uploaded_by__username",
+            "uploaded_by__first_name",
+            "uploaded_by__last_name",
         )
         .order_by("created_at", "id")
     )
 
 
-def instance_visible_to(*, instance: ProcessInstance, actor: Actor, is_staff: bool = False) -> bool:
-    """Staff, the person who started the case, or anyone who may see one of its tasks."""
-    if is_staff or actor.is_superuser or (actor.user_id is not None and instance.started_by_id == actor.user_id):
-        return True
-    return visible_tasks(actor).filter(instance_id=instance.pk).exists()
-
-
-def attachment_for_download(*, attachment_id: int, actor: Actor, is_staff: bool = False) -> Attachment:
-    """The attachment if the actor may see its case; NotFound otherwise (no hint that it exists)."""
+def attachment_for_download(*, attachment_id: int, actor: Actor) -> Attachment:
+    """The attachment if the actor may open its case (`instance_visible_to`); NotFound otherwise (no hint
+    that it exists)."""
     attachment = (
-        Attachment.objects.select_related("instance")
-        .only("id", "file", "original_name", "content_type", "size", "instance__id", "instance__started_by_id")
-        .filter(pk=attachment_id)
+        Attachment.objects.filter(pk=attachment_id, instance_id__in=instance_visible_to(actor).values("pk"))
+        .only("id", "file", "original_name", "content_type", "size", "instance_id")
         .first()
     )
-    if attachment is None or not instance_visible_to(instance=attachment.instance, actor=actor, is_staff=is_staff):
+    if attachment is None:
         raise NotFound(f"附件 {attachment_id} 不存在或无权查看 / attachment {attachment_id} not found")
     return attachment
 

@@ -380,3 +380,70 @@ class SavedTaskFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProcessDraft(models.Model):
+    """流程设计: a designer's working copy of a diagram and its forms, saved as they work (autosave)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The process id found in the XML at the last save (it may change while the designer draws).
+    key = models.CharField(_("流程标识"), max_length=200, blank=True)
+    name = models.CharField(_("名称"), max_length=200, blank=True)
+    bpmn_xml = models.TextField()
+    # {"forms/<form key>.json": JSON text}: kept as the designer wrote it, deployed with the diagram.
+    forms = models.JSONField(default=dict, blank=True)
+    # The deployed version it was opened from, if any (the diff and the deploy note start from it).
+    base = models.ForeignKey(ProcessDefinition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Bumped by every save; a save made from an older revision (a second tab) is refused, not merged.
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("流程草稿")
+        verbose_name_plural = _("流程草稿")
+        indexes = [models.Index(fields=["owner", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key or '—'} ({self.owner_id})"
+
+
+class MigrationBatch(models.Model):
+    """One "move the migratable running instances to this version" operation, kept so it can be undone."""
+
+    target = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("实例迁移")
+        verbose_name_plural = _("实例迁移")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} → {self.target_id}"
+
+
+class InstanceMigration(models.Model):
+    """One instance moved by a batch, with the state it had before (the rollback snapshot)."""
+
+    batch = models.ForeignKey(MigrationBatch, on_delete=models.CASCADE, related_name="instances")
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="+")
+    from_definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="+")
+    state_before = models.TextField()
+    serializer_version_before = models.CharField(max_length=16, blank=True)
+    # What the instance had done right after the migration (engine.migrate.progress_mark): a rollback is
+    # refused once it has moved on (a task completed, a timer fired …).
+    progress_after = models.CharField(max_length=64, blank=True)
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "instance"], name="migration_instance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.instance_id} in {self.batch_id}"

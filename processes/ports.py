@@ -17,6 +17,7 @@ class Actor:
     username: str
     memberships: frozenset[tuple[int, str]] = field(default_factory=frozenset)
     is_superuser: bool = False
+    is_staff: bool = False
 
     @property
     def role_codes(self) -> set[str]:
@@ -32,10 +33,23 @@ class Actor:
 SYSTEM = Actor(user_id=None, username="system")
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone a task can be handed to, as a list of choices shows them."""
+
+    user_id: int
+    username: str
+    full_name: str = ""
+
+
 class Directory(Protocol):
     def actor_for(self, user: Any) -> Actor: ...
 
     def known_role_codes(self) -> set[str]: ...
+
+    def roles(self) -> list[tuple[str, str]]:
+        """(code, name) of every role, by code."""
+        ...
 
     def department_id_for_code(self, code: str) -> int | None: ...
 
@@ -53,6 +67,13 @@ class Directory(Protocol):
 
     def department_ids_of_user(self, user_id: int) -> list[int]:
         """Departments the user holds any role in."""
+        ...
+
+    def people_who_may_hold(
+        self, *, role_codes: list[str], department_id: int | None, usernames: list[str]
+    ) -> list[Person]:
+        """Active users holding one of `role_codes` in exactly `department_id` (in any department when it is
+        None), and the active users named in `usernames`; each once, by username."""
         ...
 
 

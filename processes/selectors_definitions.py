@@ -89,7 +89,7 @@ def definition_versions(*, key: str) -> list[VersionRow]:
     versions = list(
         ProcessDefinition.objects.filter(key=key)
         .select_related("deployed_by")
-        .only(*_DEFINITION_FIELDS)
+        .only(*_DEFINITION_FIELDS, "note", "deployed_by__first_name", "deployed_by__last_name")
         .order_by("-version")
     )
     if not versions:
@@ -118,6 +118,17 @@ def definition_xml(*, key: str, version: int) -> str:
     if xml is None:
         raise NotFound(f"流程 {key} v{version} 不存在 / process {key} v{version} not found")
     return xml
+
+
+def definition_version_numbers(*, key: str) -> list[int]:
+    """The versions of one key, newest first ([] if none). One query."""
+    return list(ProcessDefinition.objects.filter(key=key).order_by("-version").values_list("version", flat=True))
+
+
+def definitions_by_version(*, key: str, versions: list[int]) -> dict[int, ProcessDefinition]:
+    """Whole versions of one key (diagram and files too), by version number; missing ones are absent. One query."""
+    rows = ProcessDefinition.objects.filter(key=key, version__in=versions).select_related("deployed_by")
+    return {definition.version: definition for definition in rows}
 
 
 def incidents_filtered(*, status: str = "open") -> QuerySet[Incident]:

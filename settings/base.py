@@ -185,14 +185,21 @@ TONGBAN = {
     # Holders of this role supervise their department's subtree (督办: lists, 催办, reassign, extensions).
     "SUPERVISOR_ROLE": env.str("TONGBAN_SUPERVISOR_ROLE", default="supervisor"),
     "REMINDER_INTERVAL_MINUTES": env.int("TONGBAN_REMINDER_INTERVAL_MINUTES", default=60),
+    # Holders of this role (and staff) design processes (流程设计): drafts, validate, deploy.
+    "DESIGNER_ROLE": env.str("TONGBAN_DESIGNER_ROLE", default="designer"),
     # Work calendar (domain.workcalendar): a deadline of N working days ends at WORKDAY_END local time;
     # working hours are the (start, end) periods of a working day.
     "WORKDAY_END": env.str("TONGBAN_WORKDAY_END", default="18:00"),
     "WORK_HOURS": [("09:00", "12:00"), ("13:30", "18:00")],
-    # Failed-login throttle: this many failures for one username or one IP within the window
-    # lock that username or IP out for the window.
+    # Failed-login throttle (webui/login_throttle.py): this many failures for one username from one client
+    # address within the window lock that pair out for the window; the address alone is locked only after
+    # LOGIN_MAX_FAILURES_PER_IP failures (over any usernames), so colleagues behind one NAT keep logging in.
     "LOGIN_MAX_FAILURES": env.int("TONGBAN_LOGIN_MAX_FAILURES", default=5),
+    "LOGIN_MAX_FAILURES_PER_IP": env.int("TONGBAN_LOGIN_MAX_FAILURES_PER_IP", default=50),
     "LOGIN_LOCKOUT_MINUTES": env.int("TONGBAN_LOGIN_LOCKOUT_MINUTES", default=15),
+    # How many reverse proxies in front of the app append to X-Forwarded-For; the client address is then the
+    # Nth entry from the right. 0: REMOTE_ADDR (the header is the client's own claim and is ignored).
+    "TRUSTED_PROXY_COUNT": env.int("TONGBAN_TRUSTED_PROXY_COUNT", default=0),
     # Attachments (task forms and the task page): the largest file accepted, and the allowed file
     # extensions. Binary formats are also checked by their first bytes (processes/services/attachments.py).
     "ATTACHMENT_MAX_BYTES": env.int("TONGBAN_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024),

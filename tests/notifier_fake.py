@@ -12,11 +12,13 @@ class RecordingNotifier:
         self.sent: list[dict[str, Any]] = []
 
     def notify(self, *, user_ids: list[int], kind: str, title: str, body: str, link: str = "") -> int:
-        self.sent.append({"user_ids": user_ids, "kind": kind, "title": title, "body": body})
+        self.sent.append({"user_ids": user_ids, "kind": kind, "title": title, "body": body, "link": link})
         return len(user_ids)
 
     def notify_many(self, messages: list[ports.Message]) -> int:
-        return sum(self.notify(user_ids=m.user_ids, kind=m.kind, title=m.title, body=m.body) for m in messages)
+        return sum(
+            self.notify(user_ids=m.user_ids, kind=m.kind, title=m.title, body=m.body, link=m.link) for m in messages
+        )
 
 
 @contextmanager

@@ -15,7 +15,9 @@ class WebuiConfig(AppConfig):
 
 
 def _client_ip(request: Any) -> str:
-    return str(getattr(request, "META", {}).get("REMOTE_ADDR", "")) if request is not None else ""
+    from webui.login_throttle import client_ip  # the address the throttle counts (trusted proxies' header)
+
+    return client_ip(request) if hasattr(request, "META") else ""
 
 
 def _audit_login(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:

@@ -50,6 +50,11 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "notification_delivered": _("通知已送达"),
     "notification_failed": _("通知发送失败"),
     "audit_exported": _("导出审计记录"),
+    # Versions: running instances moved to a new version of their process, and back
+    "instance_migrated": _("实例迁移到新版本"),
+    "instance_migration_rolled_back": _("实例迁移已回滚"),
+    "migration_batch_run": _("批量迁移实例"),
+    "migration_batch_rolled_back": _("回滚批量迁移"),
 }
 
 

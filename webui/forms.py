@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from domain.directory.models import Department
 from processes.selectors import TaskListFilters
 
 TAB_CHOICES = [
@@ -23,8 +24,8 @@ class InboxFilterForm(forms.Form):
 
     tab = forms.ChoiceField(choices=TAB_CHOICES, required=False)
     q = forms.CharField(label=_("搜索"), max_length=100, required=False, strip=True)
-    # Free text, not a list of every deployed process: people see only the processes they work in.
-    process = forms.CharField(label=_("流程"), max_length=200, required=False, strip=True)
+    # Not every deployed process: only those the tab has rows in (the view passes them in).
+    process = forms.ChoiceField(label=_("流程"), required=False)
     department = forms.TypedChoiceField(label=_("部门"), required=False, coerce=int, empty_value=None)
     due = forms.ChoiceField(label=_("期限"), choices=DUE_CHOICES, required=False)
     min_priority = forms.IntegerField(label=_("优先级不低于"), required=False, min_value=0, max_value=1000)
@@ -33,11 +34,22 @@ class InboxFilterForm(forms.Form):
     after = forms.CharField(required=False, max_length=200)
     before = forms.CharField(required=False, max_length=200)
 
-    def __init__(self, data: Any, *, departments: list[tuple[int, str]]) -> None:
+    def __init__(
+        self, data: Any, *, departments: list[tuple[int, str]], processes: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(data)
         department_field = self.fields["department"]
         assert isinstance(department_field, forms.ChoiceField)
         department_field.choices = [("", _("全部部门")), *departments]
+        process_field = self.fields["process"]
+        assert isinstance(process_field, forms.ChoiceField)
+        choices = list(processes or [])
+        asked = str(data.get("process") or "")[:200] if data is not None else ""
+        if asked and asked not in dict(choices):
+            # A link or saved filter naming a process the tab has no rows in: kept (it selects nothing).
+            choices.append((asked, asked))
+        process_field.choices = [("", _("全部流程")), *choices]
+        self.process_choices = choices
 
     def value(self, name: str) -> Any:
         """The cleaned value, or None when the field was invalid (one bad field keeps the others)."""
@@ -75,3 +87,9 @@ def selected_task_ids(data: Any) -> list[int]:
     """The ticked task ids, in order and without repeats; the service checks each one."""
     ids = [int(value) for value in data.getlist("task_ids") if value.isdigit()]
     return list(dict.fromkeys(ids))[:MAX_BULK_CLAIM]
+
+
+def department_tree_choices() -> list[tuple[int, str]]:
+    """Every department as (id, name), in tree order, indented by its depth (one query)."""
+    rows = Department.objects.order_by("path").values_list("pk", "name", "path")
+    return [(pk, "\u3000" * max(path.strip("/").count("/"), 0) + name) for pk, name, path in rows]

@@ -15,6 +15,9 @@ Besides plain fields, two shapes:
   value in the data is the reference string "att:<id>" (see processes.services.attachments); the files
   already stored are posted back as ticked checkboxes of the same name, so a form shown again after an
   error keeps them without a second upload.
+
+Labels are in the page's language: Chinese in `title`/`description`/`enumNames`, English in `x-i18n`
+(webui.forms_labels). Only labels change: option values, and so what validates, are the same in both.
 """
 
 import re
@@ -23,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import QueryDict
+
+from webui.forms_labels import english_active, label, option_labels
 
 TEXTAREA_OVER = 200  # maxLength above this → textarea
 ATTACHMENT_FORMAT = "attachment"
@@ -191,11 +196,17 @@ def _errors_under(errors: Mapping[str, list[str]], path: str) -> list[str]:
     return [str(m) for key, messages in errors.items() if key == path or key.startswith(f"{path}.") for m in messages]
 
 
+def _choices(prop: dict[str, Any], options: list[Any], chosen: set[str], english: bool) -> list[Choice]:
+    labels = option_labels(prop, options, english)
+    return [Choice(_text(v), text, _text(v) in chosen) for v, text in zip(options, labels, strict=True)]
+
+
 @dataclass
 class _Build:
     errors: Mapping[str, list[str]]
     attachments: Mapping[str, AttachmentItem]
     editable: bool = True
+    english: bool = False
 
 
 def _field(
@@ -204,8 +215,8 @@ def _field(
     widget = _widget(prop)
     f = FormField(
         name=name,
-        label=str(prop.get("title") or key),
-        help=str(prop.get("description") or ""),
+        label=label(prop, "title", english=build.english) or key,
+        help=label(prop, "description", english=build.english),
         required=required,
         widget=widget,
         errors=[] if widget == "group" else _errors_under(build.errors, path),
@@ -217,10 +228,10 @@ def _field(
         f.attachments = [build.attachments.get(str(ref)) or AttachmentItem(str(ref), str(ref)) for ref in refs]
     elif widget == "select":
         f.value = _text(value)
-        f.choices = [Choice(_text(v), _text(v), _text(v) == f.value) for v in prop["enum"]]
+        f.choices = _choices(prop, list(prop["enum"]), {f.value}, build.english)
     elif widget == "checkboxes":
         chosen = {_text(v) for v in value} if isinstance(value, list) else set()
-        f.choices = [Choice(_text(v), _text(v), _text(v) in chosen) for v in prop["items"]["enum"]]
+        f.choices = _choices(prop, list(prop["items"]["enum"]), chosen, build.english)
     elif widget == "checkbox":
         f.checked = value is True
     elif widget == "number":
@@ -271,7 +282,7 @@ def _fill_group(build: _Build, f: FormField, key: str, prop: dict[str, Any], val
     f.errors = [str(m) for m in build.errors.get(key, [])]
     f.rows = [_row(build, key, prop, str(i), item) for i, item in enumerate(items)]
     max_items = prop.get("maxItems")
-    blank = _row(_Build({}, build.attachments), key, prop, TEMPLATE_INDEX, None)
+    blank = _row(_Build({}, build.attachments, english=build.english), key, prop, TEMPLATE_INDEX, None)
     if build.editable:
         if not isinstance(max_items, int) or len(items) < max_items:
             f.rows.append(_row(build, key, prop, str(len(items)), None))  # a blank row to fill without JavaScript
@@ -291,9 +302,10 @@ def build_fields(
 ) -> list[FormField]:
     """The fields of the schema in its order, filled with `values` and carrying `errors` by path
     (`name`, or `group.<row>.name` inside a repeating group). `attachments` names the stored files by
-    reference. Not `editable` (a read-only view): groups get no blank row and no row template."""
+    reference. Not `editable` (a read-only view): groups get no blank row and no row template. Labels are
+    in the active language."""
     values = values if isinstance(values, dict) else {}
-    build = _Build(errors or {}, attachments or {}, editable)
+    build = _Build(errors or {}, attachments or {}, editable, english_active())
     required = set(schema.get("required", []) if schema else [])
     return [
         _field(

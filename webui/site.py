@@ -5,7 +5,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from webui.views import flows, notifications, supervision, workbench
+from webui.views import designer, flows, flows_versions, form_editor, notifications, supervision, workbench
 from webui.views.attachments import attachment_download
 from webui.views.audit import audit_event, audit_export_download, audit_search, audit_verify_chain
 from webui.views.case import case_page
@@ -54,8 +54,32 @@ class FlowsApp(Application):
     incidents_path = path("incidents/", flows.incidents, name="incidents")
     retry_path = path("incidents/<int:incident_id>/retry/", flows.retry, name="retry")
     skip_path = path("incidents/<int:incident_id>/skip/", flows.skip, name="skip")
-    versions_path = path("<str:key>/", flows.versions, name="versions")
-    download_path = path("<str:key>/v<int:version>/bpmn/", flows.definition_download, name="download")
+    designer_path = path("designer/", designer.drafts, name="designer")
+    designer_new_path = path("designer/new/", designer.draft_new, name="designer_new")
+    designer_upload_path = path("designer/upload/", designer.draft_upload_page, name="designer_upload")
+    designer_modeler_path = path("designer/<int:draft_id>/", designer.modeler, name="designer_modeler")
+    designer_delete_path = path("designer/<int:draft_id>/delete/", designer.draft_remove, name="designer_delete")
+    form_list_path = path("designer/<int:draft_id>/forms/", form_editor.form_list, name="form_list")
+    form_editor_path = path(
+        "designer/<int:draft_id>/forms/<str:form_key>/", form_editor.form_editor, name="form_editor"
+    )
+    form_preview_path = path(
+        "designer/<int:draft_id>/forms/<str:form_key>/preview/", form_editor.form_preview, name="form_editor_preview"
+    )
+    form_delete_path = path(
+        "designer/<int:draft_id>/forms/<str:form_key>/delete/", form_editor.form_delete, name="form_delete"
+    )
+    versions_path = path("<str:key>/", flows_versions.versions, name="versions")
+    diff_path = path("<str:key>/diff/", flows_versions.diff, name="diff")
+    migrate_path = path("<str:key>/migrate/", flows_versions.migrate, name="migrate")
+    migrate_dry_run_path = path("<str:key>/migrate/dry-run/", flows_versions.migrate_dry_run, name="migrate_dry_run")
+    migrate_run_path = path("<str:key>/migrate/run/", flows_versions.migrate_run, name="migrate_run")
+    migration_rollback_path = path(
+        "<str:key>/migrate/batches/<int:batch_id>/rollback/",
+        flows_versions.migration_rollback_view,
+        name="migration_rollback",
+    )
+    download_path = path("<str:key>/v<int:version>/bpmn/", flows_versions.definition_download, name="download")
 
 
 class SupervisionApp(Application):

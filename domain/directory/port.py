@@ -3,8 +3,9 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
-from processes.ports import Actor
+from processes.ports import Actor, Person
 
 from .models import Department, Membership, Role
 
@@ -19,10 +20,14 @@ class DirectoryPort:
             username=user.get_username(),
             memberships=frozenset(pairs),
             is_superuser=bool(user.is_superuser),
+            is_staff=bool(user.is_staff),
         )
 
     def known_role_codes(self) -> set[str]:
         return set(Role.objects.values_list("code", flat=True))
+
+    def roles(self) -> list[tuple[str, str]]:
+        return list(Role.objects.order_by("code").values_list("code", "name"))
 
     def department_id_for_code(self, code: str) -> int | None:
         return Department.objects.filter(code=code).values_list("id", flat=True).first()
@@ -48,3 +53,20 @@ class DirectoryPort:
 
     def department_ids_of_user(self, user_id: int) -> list[int]:
         return list(Membership.objects.filter(user_id=user_id).values_list("department_id", flat=True).distinct())
+
+    def people_who_may_hold(
+        self, *, role_codes: list[str], department_id: int | None, usernames: list[str]
+    ) -> list[Person]:
+        holders = Membership.objects.filter(role__code__in=role_codes)
+        if department_id is not None:
+            holders = holders.filter(department_id=department_id)
+        rows = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(Q(pk__in=holders.values("user_id")) | Q(username__in=usernames))
+            .order_by("username")
+            .values_list("id", "username", "first_name", "last_name")
+        )
+        return [
+            Person(user_id=pk, username=name, full_name=f"{first} {last}".strip()) for pk, name, first, last in rows
+        ]

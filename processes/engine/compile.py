@@ -11,15 +11,20 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from . import expressions
 from .dates import iso_due
+from .juel import is_juel
 from .parser import (
     BPMN_NS,
     CAMUNDA_NS,
+    ISO_TIMER,
     SPIFF_NS,
     TONGBAN_NS,
     TongbanParser,
+    UntranslatableConditions,
+    juel_refusal_message,
     parse_escalation,
     parse_xml,
     read_people_attributes,
+    translate_juel_conditions,
 )
 from .views import Problem
 
@@ -43,13 +48,37 @@ class CompiledProcess:
     forms: dict[str, Any] = field(default_factory=dict)
 
 
-def _problem_from(exc: ValidationException, file_name: str) -> Problem:
+def _problem_from(exc: ValidationException, file_name: str, tree: Any = None) -> Problem:
+    line = getattr(exc, "line_number", None) or None
+    element_id = getattr(exc, "id", "") or ""
+    if not element_id and line and tree is not None:
+        # Schema (XSD) errors know only the line: pin them to the element written there.
+        at_line = next((n for n in tree.iter() if getattr(n, "sourceline", None) == line), None)
+        element_id = element_owner(at_line) if at_line is not None else ""
     return Problem(
         message=str(getattr(exc, "message", None) or exc).split("\n")[0],
-        element_id=getattr(exc, "id", "") or "",
+        element_id=element_id,
         file_name=getattr(exc, "file_name", "") or file_name,
-        line=getattr(exc, "line_number", None) or None,
+        line=line,
     )
+
+
+_CONTAINERS = {f"{{{BPMN_NS}}}{tag}" for tag in ("process", "subProcess", "transaction", "adHocSubProcess")}
+
+
+def element_owner(node: Any) -> str:
+    """The id of the diagram element `node` belongs to: the task, event or flow holding it, not an inner
+    part with an id of its own (a timer definition, an extension element) that a modeler cannot select."""
+    fallback = ""
+    while node is not None:
+        node_id = node.get("id") if isinstance(node.tag, str) and node.tag.startswith(f"{{{BPMN_NS}}}") else None
+        if node_id:
+            parent = node.getparent()
+            if node.tag in _CONTAINERS or parent is None or parent.tag in _CONTAINERS:
+                return str(node_id)
+            fallback = fallback or str(node_id)
+        node = node.getparent()
+    return fallback
 
 
 def _executable_process_id(tree: Any, file_name: str) -> tuple[str, str]:
@@ -66,6 +95,7 @@ def compile_process(
 ) -> CompiledProcess:
     """Parse and build the spec; raise DefinitionInvalid with element ids on any error."""
     parser = TongbanParser()
+    tree = None
     try:
         tree = parse_xml(bpmn_xml, file_name)
         process_id, name = _executable_process_id(tree, file_name)
@@ -79,7 +109,13 @@ def compile_process(
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
-        raise DefinitionInvalid([_problem_from(exc, file_name)]) from exc
+        raise DefinitionInvalid([_problem_from(exc, file_name, tree)]) from exc
+    except UntranslatableConditions as exc:
+        problems = [
+            Problem(juel_refusal_message(element_id, reason), element_id, exc.file_name or file_name)
+            for element_id, reason in exc.refused
+        ]
+        raise DefinitionInvalid(problems) from exc
     except DefinitionInvalid:
         raise
     except Exception as exc:  # the parser raises plain errors on some broken diagrams
@@ -119,18 +155,13 @@ class Checks:
 def _expressions_in(tree: Any) -> list[tuple[str, str, str]]:
     """(element id, source, mode) for every expression and script in the diagram."""
     found: list[tuple[str, str, str]] = []
-
-    def owner(node: Any) -> str:
-        """The BPMN element an expression belongs to (extension elements have ids of their own)."""
-        while node is not None and not (node.get("id") and str(node.tag).startswith(f"{{{BPMN_NS}}}")):
-            node = node.getparent()
-        return node.get("id") if node is not None else ""
-
     for node in tree.iter(f"{{{BPMN_NS}}}conditionExpression"):
-        found.append((owner(node), (node.text or "").strip(), "eval"))
+        found.append((element_owner(node), (node.text or "").strip(), "eval"))
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
-            found.append((owner(node), (node.text or "").strip(), "eval"))
+            text = (node.text or "").strip()
+            # Bare ISO-8601 is quoted at parse time (quote_bare_timers): check what will run.
+            found.append((element_owner(node), f'"{text}"' if ISO_TIMER.match(text) else text, "eval"))
     for node in tree.iter(f"{{{BPMN_NS}}}scriptTask"):
         script = node.find(f"{{{BPMN_NS}}}script")
         if script is not None and script.text:
@@ -138,10 +169,10 @@ def _expressions_in(tree: Any) -> list[tuple[str, str, str]]:
     for tag in ("preScript", "postScript"):
         for node in tree.iter(f"{{{SPIFF_NS}}}{tag}"):
             if node.text:
-                found.append((owner(node), node.text, "exec"))
+                found.append((element_owner(node), node.text, "exec"))
     for node in tree.iter(f"{{{SPIFF_NS}}}parameter"):
         if node.get("value"):
-            found.append((owner(node), node.get("value"), "eval"))
+            found.append((element_owner(node), node.get("value"), "eval"))
     for node in tree.iter():
         for attr in ("departmentScope", "slaWorkingDays", "workingDays"):
             value = node.get(f"{{{TONGBAN_NS}}}{attr}") if isinstance(node.tag, str) else None
@@ -162,12 +193,23 @@ def _lanes(tree: Any) -> dict[str, str]:
 def check_definition(
     bpmn_xml: str, extra_files: dict[str, str] | None, checks: Checks, *, file_name: str = ""
 ) -> tuple[CompiledProcess, list[Problem]]:
-    """Compile and check; return the compiled process and warnings, or raise DefinitionInvalid."""
-    compiled = compile_process(bpmn_xml, extra_files, file_name=file_name)
-    tree = parse_xml(bpmn_xml, file_name)
-    errors: list[Problem] = []
+    """Compile and check; return the compiled process and warnings, or raise DefinitionInvalid with
+    every problem found (a designer fixes them all in one round, not one per deploy attempt)."""
+    try:
+        compiled: CompiledProcess | None = compile_process(bpmn_xml, extra_files, file_name=file_name)
+        errors: list[Problem] = []
+    except DefinitionInvalid as exc:
+        compiled, errors = None, list(exc.problems)
+    try:
+        tree = parse_xml(bpmn_xml, file_name)
+    except ValidationException:
+        raise DefinitionInvalid(errors) from None
+    # Translate as the parser did; a condition it refused is already among the errors.
+    refused = {element_id for element_id, _reason in translate_juel_conditions(tree)}
     warnings: list[Problem] = []
     for element_id, source, mode in _expressions_in(tree):
+        if element_id in refused and is_juel(source):
+            continue
         try:
             expressions.check(source, mode=mode)
         except expressions.ExpressionError as exc:
@@ -185,7 +227,7 @@ def check_definition(
     for tag in ("userTask", "manualTask"):
         for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
             _check_people(node, lanes, checks, errors, warnings, file_name)
-    if errors:
+    if errors or compiled is None:
         raise DefinitionInvalid(errors)
     return compiled, warnings
 

@@ -11,6 +11,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, UserTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
+from . import juel
 from .specs import AsyncServiceTask
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -135,7 +136,41 @@ class TongbanParser(SpiffBpmnParser):  # type: ignore[misc]
 
     def add_bpmn_xml(self, tree: Any, filename: str | None = None) -> None:
         quote_bare_timers(tree)
+        refused = translate_juel_conditions(tree)
+        if refused:
+            raise UntranslatableConditions(refused, filename or "")
         super().add_bpmn_xml(tree, filename)
+
+
+class UntranslatableConditions(Exception):
+    """JUEL conditions outside the subset juel.py translates: (element id, reason) for each."""
+
+    def __init__(self, refused: list[tuple[str, str]], file_name: str) -> None:
+        super().__init__("; ".join(f"{element_id}: {reason}" for element_id, reason in refused))
+        self.refused = refused
+        self.file_name = file_name
+
+
+def juel_refusal_message(element_id: str, reason: str) -> str:
+    return f"条件表达式无法转换 / cannot translate JUEL condition on {element_id}: {reason}"
+
+
+def translate_juel_conditions(tree: Any) -> list[tuple[str, str]]:
+    """Rewrite Camunda `${…}` sequence-flow conditions in place as our Python expressions.
+
+    Returns (element id, reason) for each condition that cannot be translated safely; those are
+    left as written, and the caller refuses the diagram."""
+    refused = []
+    for node in tree.iter(f"{{{BPMN_NS}}}conditionExpression"):
+        text = (node.text or "").strip()
+        if not juel.is_juel(text):
+            continue
+        try:
+            node.text = juel.translate(text)
+        except juel.JuelError as exc:
+            owner = node.getparent()
+            refused.append((owner.get("id", "") if owner is not None else "", str(exc)))
+    return refused
 
 
 def quote_bare_timers(tree: Any) -> None:

@@ -11,14 +11,17 @@ In form data an attachment is the string "att:<id>": it validates against `{"typ
 
 import hashlib
 import unicodedata
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .. import store
+from ..attachment_selectors import attachment_ids_of_instance
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import Attachment, TaskStatus
 from ..ports import Actor
@@ -67,6 +70,25 @@ def attachment_id_of(value: Any) -> int | None:
     if isinstance(value, str) and value.startswith(REF_PREFIX) and value[len(REF_PREFIX) :].isdigit():
         return int(value[len(REF_PREFIX) :])
     return None
+
+
+def attachment_refs_kept(
+    *, instance_id: int, posted: Mapping[str, list[str]]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Which references a form posts back (per field) it may keep, and per-field errors for the rest.
+
+    A form keeps only its own case's attachments: a reference to another case's file (or one made up) is
+    refused, so a case can never take in a file its people may not see. One query for all fields."""
+    ids = {i for refs in posted.values() for i in map(attachment_id_of, refs) if i is not None}
+    own = {attachment_ref(i) for i in attachment_ids_of_instance(instance_id=instance_id, ids=ids)}
+    kept: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {}
+    for name, refs in posted.items():
+        kept[name] = [ref for ref in refs if ref in own]
+        for ref in refs:
+            if ref not in own:
+                errors.setdefault(name, []).append(_("附件 %(ref)s 不属于本案卷，请重新上传。") % {"ref": ref})
+    return kept, errors
 
 
 def allowed_types() -> list[str]:

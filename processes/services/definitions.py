@@ -80,15 +80,18 @@ def _referenced_forms(bpmn_xml: str, file_name: str) -> set[str]:
 
 
 def _form_problems(forms: dict[str, str]) -> list[Problem]:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
+    """The form editor's rule (designer_forms.form_schema_problems), so a form saved there deploys."""
+    from .designer_forms import form_schema_problems  # it imports this module
 
     problems = []
     for name, text in forms.items():
         try:
-            Draft202012Validator.check_schema(json.loads(text))
-        except (ValueError, SchemaError) as exc:
-            problems.append(Problem(f"表单不是有效的 JSON Schema / invalid form schema: {exc}", file_name=name))
+            schema = json.loads(text)
+        except ValueError as exc:
+            problems.append(Problem(f"表单不是有效的 JSON / the form is not valid JSON: {exc}", file_name=name))
+            continue
+        for message in form_schema_problems(schema):
+            problems.append(Problem(f"表单有误 / invalid form: {message}", file_name=name))
     return problems
 
 

@@ -1,4 +1,9 @@
-"""Human-task operations: claim, unclaim, save draft, complete, delegate (转办), return (退回), comment."""
+"""Human-task operations: claim, unclaim, save draft, complete, delegate (转办), return (退回), comment.
+
+A draft is kept only for a claimed task: while a group task is unclaimed, several candidates could write
+over each other's drafts, so saving one asks for 签收 first. Completing an unclaimed task stays allowed
+(it claims the task in the same step, as the API always has).
+"""
 
 from typing import Any
 
@@ -12,10 +17,11 @@ from .. import store
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..form_messages import error_message, error_path
 from ..models import HumanTask, TaskComment, TaskStatus
-from ..ports import Actor, calendar, directory
-from ..selectors import task_can_act
+from ..ports import Actor, calendar, directory, notifier
+from ..selectors import task_can_act, task_can_comment
 from .audit import audit_append
 from .definitions import HEAVY_FIELDS, form_schema
+from .escalation import task_link
 from .runner import Step, apply
 
 
@@ -80,7 +86,14 @@ def human_task_save_draft(*, task_id: int, actor: Actor, data: dict[str, Any]) -
     task = _open_task(None, task_id)
     _ensure_open(task)
     _ensure_can_act(actor, task)
-    HumanTask.objects.filter(pk=task_id).update(draft=data)
+    if task.assignee_id is None:
+        message = "请先签收此任务，再保存草稿 / claim the task before saving a draft"
+        raise ValidationFailed(message, detail={"": [message]})
+    saved = HumanTask.objects.filter(pk=task_id, status=TaskStatus.OPEN, assignee_id=task.assignee_id).update(
+        draft=data
+    )
+    if not saved:
+        raise Conflict("任务已被他人处理 / the task changed meanwhile")
     task.draft = data
     return task
 
@@ -162,15 +175,13 @@ def human_task_complete(*, task_id: int, actor: Actor, data: dict[str, Any] | No
 
 
 def human_task_delegate(*, task_id: int, actor: Actor, to_username: str, note: str = "") -> HumanTask:
-    """转办: hand the task to another person, who becomes its assignee."""
+    """转办: hand the task to another person who could hold it (a holder of one of its candidate roles in
+    its department — any department when it has none — or one of its candidate users); they become its
+    assignee and are told after the commit."""
     task = _open_task(None, task_id)
     _ensure_open(task)
     _ensure_can_act(actor, task)
-    target_id = directory().user_id_for_username(to_username)
-    if target_id is None:
-        raise ValidationFailed(
-            f"用户 '{to_username}' 不存在 / no active user '{to_username}'", detail={"to": ["unknown user"]}
-        )
+    target_id = _delegate_target(task, actor, to_username)
     with transaction.atomic():
         changed = HumanTask.objects.filter(pk=task_id, status=TaskStatus.OPEN, assignee_id=task.assignee_id).update(
             assignee_id=target_id, claimed_at=timezone.now()
@@ -185,7 +196,34 @@ def human_task_delegate(*, task_id: int, actor: Actor, to_username: str, note: s
             payload={"from_user_id": task.assignee_id, "to": to_username, "note": note},
         )
         task.assignee_id = target_id
+        body = f"{actor.username} 将任务转办给您 / {actor.username} handed this task to you"
+        transaction.on_commit(
+            lambda: notifier().notify(
+                user_ids=[target_id],
+                kind="delegated",
+                title=f"转办：{task.name}",
+                body=f"{body}\n{note}" if note.strip() else body,
+                link=task_link(task),
+            )
+        )
     return task
+
+
+def _delegate_target(task: HumanTask, actor: Actor, to_username: str) -> int:
+    """The id of the person the task may be handed to; ValidationFailed on "to" for anyone else."""
+    eligible = directory().people_who_may_hold(
+        role_codes=list(task.candidate_roles or []),
+        department_id=task.department_id,
+        usernames=list(task.candidate_users or []),
+    )
+    target = next((p for p in eligible if p.username == to_username), None)
+    if target is None:
+        message = f"'{to_username}' 不能办理此任务，无法转办 / '{to_username}' may not hold this task"
+        raise ValidationFailed(message, detail={"to": [message]})
+    if target.user_id in (actor.user_id, task.assignee_id):
+        message = "不能转办给自己 / the task is already yours"
+        raise ValidationFailed(message, detail={"to": [message]})
+    return target.user_id
 
 
 def human_task_return(*, task_id: int, actor: Actor, opinion: str) -> HumanTask:
@@ -238,7 +276,7 @@ def human_task_comment(*, task_id: int, actor: Actor, text: str) -> TaskComment:
     if not text.strip():
         raise ValidationFailed("评论不能为空 / a comment cannot be empty", detail={"text": ["required"]})
     task = _open_task(None, task_id)
-    if not (task_can_act(actor, task) or task.completed_by_id == actor.user_id or actor.is_superuser):
+    if not task_can_comment(actor, task):
         raise PermissionDenied("无权评论此任务 / you may not comment on this task")
     with transaction.atomic():
         comment = TaskComment.objects.create(task=task, author_id=actor.user_id, text=text)

@@ -12,25 +12,20 @@ from django.utils import timezone
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import ExtensionRequest, HumanTask, TaskCandidate, TaskReminder, TaskStatus
 from ..ports import Actor, Message, calendar, directory, notifier
-from ..selectors import task_can_act
+from ..selectors import supervised_department_ids, task_can_act
 from .audit import AuditBuffer, audit_append
 from .escalation import escalation_reset, task_link, task_recipients
 
 
-def supervised_department_ids(actor: Actor) -> set[int]:
-    role = settings.TONGBAN["SUPERVISOR_ROLE"]
-    ids: set[int] = set()
-    for department_id, code in actor.memberships:
-        if code == role:
-            ids.update(directory().department_subtree_ids(department_id))
-    return ids
-
-
-def _ensure_supervises(actor: Actor, task: HumanTask) -> None:
+def _supervises(actor: Actor, task: HumanTask) -> bool:
     if actor.is_superuser:
-        return
-    if task.department_id is None or task.department_id not in supervised_department_ids(actor):
-        raise PermissionDenied("不在您督办的部门范围内 / this task is outside the departments you supervise")
+        return True
+    return task.department_id is not None and task.department_id in supervised_department_ids(actor)
+
+
+def _not_found(task_id: int) -> NotFound:
+    # A task outside the supervised subtree answers as a missing one: nothing of it is revealed.
+    return NotFound(f"任务 {task_id} 不存在或无权查看 / task {task_id} not found")
 
 
 def tasks_supervised(
@@ -60,10 +55,11 @@ def tasks_supervised(
     return tasks.select_related("instance", "assignee", "completed_by").order_by("due_at", "id")
 
 
-def _task(task_id: int) -> HumanTask:
+def _task(task_id: int, supervisor: Actor | None = None) -> HumanTask:
+    """The open task; with `supervisor`, only one in their subtree (else NotFound, before any state is told)."""
     task = HumanTask.objects.select_related("instance__definition").filter(pk=task_id).first()
-    if task is None:
-        raise NotFound(f"任务 {task_id} 不存在 / task {task_id} not found")
+    if task is None or (supervisor is not None and not _supervises(supervisor, task)):
+        raise _not_found(task_id)
     if task.status != TaskStatus.OPEN:
         raise Conflict(f"任务已{task.get_status_display()} / task is already {task.status}")
     return task
@@ -71,8 +67,7 @@ def _task(task_id: int) -> HumanTask:
 
 def task_remind(*, task_id: int, actor: Actor, message: str = "") -> TaskReminder:
     """催办: at most one reminder per task per interval (default an hour); a clear error otherwise."""
-    task = _task(task_id)
-    _ensure_supervises(actor, task)
+    task = _task(task_id, supervisor=actor)
     interval = timedelta(minutes=int(settings.TONGBAN["REMINDER_INTERVAL_MINUTES"]))
     with transaction.atomic():
         HumanTask.objects.select_for_update().filter(pk=task.pk).first()  # serialise reminders of one task
@@ -130,15 +125,16 @@ def tasks_reassign(*, task_ids: list[int], actor: Actor, to_username: str = "", 
             .filter(pk__in=task_ids)
             .order_by("pk")
         )
+        # A task outside the supervised subtree counts as missing: nothing of it is revealed.
+        if not actor.is_superuser:
+            tasks = [task for task in tasks if task.department_id in supervised]
         if len(tasks) != len(set(task_ids)):
-            raise NotFound("部分任务不存在 / some tasks do not exist")
+            raise NotFound("部分任务不存在或无权查看 / some tasks were not found")
         for task in tasks:
             if task.status != TaskStatus.OPEN:
                 raise Conflict(
                     f"任务 {task.pk} 已{task.get_status_display()} / task {task.pk} is already {task.status}"
                 )
-            if not actor.is_superuser and task.department_id not in supervised:
-                raise PermissionDenied("不在您督办的部门范围内 / a task is outside the departments you supervise")
             _reassign_one(task, user_id, to_role)
             audit.add(
                 "task_reassigned",
@@ -221,12 +217,11 @@ def extension_decide(*, request_id: int, actor: Actor, approve: bool, note: str 
             .filter(pk=request_id)
             .first()
         )
-        if request is None:
-            raise NotFound(f"延期申请 {request_id} 不存在 / extension request {request_id} not found")
+        if request is None or not _supervises(actor, request.task):
+            raise NotFound(f"延期申请 {request_id} 不存在或无权查看 / extension request {request_id} not found")
         if request.status != ExtensionRequest.Status.PENDING:
             raise Conflict(f"延期申请已{request.get_status_display()} / request is already {request.status}")
         task = request.task
-        _ensure_supervises(actor, task)
         if request.requested_by_id == actor.user_id:
             raise PermissionDenied("不能审批自己的延期申请 / you cannot decide your own extension request")
         if approve and task.status != TaskStatus.OPEN:

@@ -1,11 +1,13 @@
-"""`python -m tests.benchmarks [--only approval|escalation|inbox] [--n 500] [--rounds 10] [--profile]`
+"""`python -m tests.benchmarks [--only approval|escalation|inbox|designer] [--n 500] [--rounds 10] [--profile]`
 
 Approval (issue 2): creates and migrates a fresh PostgreSQL database (`tongban_bench`), runs the
 approval diagram N times through each contender in interleaved rounds, prints medians of per-round
 throughput, SQL statements and transactions per instance and the target ratios, verifies every instance
 did its job, and drops the database. Escalation (issue 3, `tests/benchmarks/escalation.py`): on another
 fresh database, the escalation tick idle with 100,000 and with 1,000 open tasks, and escalating 1,000.
-Both run by default, each on its own fresh database. Exit status 1 if a target is missed or a benchmark
+Inbox (issue 4, `tests/benchmarks/inbox.py`): the inbox page at 100,000 and 1,000 human tasks. Designer
+(issue 5, `tests/benchmarks/designer.py`): validate + deploy of a 200-element diagram.
+All run by default, each on its own fresh database. Exit status 1 if a target is missed or a benchmark
 did not do its job.
 """
 
@@ -63,14 +65,15 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database at the end")
     parser.add_argument(
         "--only",
-        choices=["approval", "escalation", "inbox"],
-        help="run one benchmark (default: approval, escalation, inbox)",
+        choices=["approval", "escalation", "inbox", "designer"],
+        help="run one benchmark (default: approval, escalation, inbox, designer)",
     )
     parser.add_argument("--inbox-runs", type=int, default=7, help="inbox: interleaved runs per case (default 7)")
     parser.add_argument("--inbox-explain", action="store_true", help="inbox: then EXPLAIN ANALYZE each page's query")
     parser.add_argument(
         "--escalation-runs", type=int, default=7, help="escalation: interleaved runs per case (default 7)"
     )
+    parser.add_argument("--designer-runs", type=int, default=9, help="designer: validate + deploy runs (default 9)")
     return parser.parse_args()
 
 
@@ -84,6 +87,8 @@ def main() -> int:
         sys.exit("--n must be at least --rounds, and --rounds positive")
     if args.escalation_runs < 1:
         sys.exit("--escalation-runs must be positive")
+    if args.designer_runs < 1:
+        sys.exit("--designer-runs must be positive")
 
     import django
 
@@ -114,6 +119,12 @@ def main() -> int:
             from .inbox import inbox_bench
 
             status |= _on_fresh_database(args, inbox_bench)
+        if args.only is None:
+            print("\n" + "=" * 100 + "\n")
+        if args.only in (None, "designer"):
+            from .designer import designer_bench
+
+            status |= _on_fresh_database(args, designer_bench)
         return status
     finally:
         teardown_test_environment()

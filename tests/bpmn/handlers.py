@@ -9,7 +9,8 @@ CALLS: list[ServiceCall] = []
 
 @handler("testing/check")
 def check(call: ServiceCall) -> dict[str, Any]:
-    """Params: amount:int. Refuses negative amounts with the BPMN error REJECTED, fails on 666."""
+    """Params: amount:int. Refuses negative amounts with the BPMN error REJECTED, fails on 666.
+    Result: {"checked": true, "amount": int}."""
     CALLS.append(call)
     amount = call.int("amount")
     if amount < 0:

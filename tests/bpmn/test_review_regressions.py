@@ -25,7 +25,7 @@ CALLS: list[str] = []
 
 @handler("testing/ok")
 def ok(call: ServiceCall) -> dict[str, bool]:
-    """No params; records the call. Result: {"ok": true}."""
+    """Records the call. Params: none. Result: {"ok": true}."""
     CALLS.append(call.idempotency_key)
     return {"ok": True}
 

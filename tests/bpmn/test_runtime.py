@@ -123,7 +123,8 @@ def test_return_sends_the_case_back_to_the_previous_actor_with_the_opinion(clerk
 
 
 def test_delegate_hands_the_task_to_another_person(clerk) -> None:  # type: ignore[no-untyped-def]
-    colleague = f.user("colleague")
+    """转办 to a colleague who holds the task's role in its department; they complete it."""
+    colleague = f.user("colleague", roles=["clerk"], dept=f.department())
     f.deploy(chain("deleg", user_task("a")))
     instance = start("deleg", clerk)
     task = human_task_delegate(task_id=open_task(instance).pk, actor=f.actor(clerk), to_username="colleague")

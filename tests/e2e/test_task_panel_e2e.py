@@ -66,3 +66,32 @@ def test_complete_in_the_side_panel_without_reloading_the_inbox(page: Any, live_
     page.keyboard.press("Tab")
     page.get_by_role("button", name="关闭").click()
     expect(panel).to_be_empty()
+
+
+def test_a_task_taken_away_meanwhile_says_so_in_the_panel(page: Any, live_server: Any) -> None:
+    """The panel is open when a supervisor hands the task to someone else: 办结 answers in the panel that
+    the task is no longer in the list, and its row leaves — nothing fails silently."""
+    dept = f.department()
+    clerk = f.user("clerk", roles=["reviewer"], dept=dept)
+    colleague = f.user("colleague", roles=["reviewer"], dept=dept)
+    f.deploy(
+        chain("e2e_panel", user_task("核查材料", "reviewer", 'camunda:formKey="e2e_panel"')),
+        extra={"forms/e2e_panel.json": json.dumps(FORM, ensure_ascii=False)},
+    )
+    instance = instance_start(
+        process_key="e2e_panel", actor=f.actor(clerk), department_id=dept.pk, business_key="GONE-1"
+    )
+    task = HumanTask.objects.get(instance=instance)
+    human_task_claim(task_id=task.pk, actor=f.actor(clerk))
+
+    login(page, live_server, "clerk", "pass12345")
+    page.goto(f"{live_server.url}/workbench/?tab=mine")
+    row = page.locator(f"#tb-task-row-{task.pk}")
+    row.get_by_role("link", name="在侧栏办理 核查材料").click()
+    panel = page.locator("#tb-task-panel")
+    panel.get_by_label("材料份数").fill("2")
+    HumanTask.objects.filter(pk=task.pk).update(assignee=colleague)
+    panel.get_by_role("button", name="办结", exact=True).click()
+    expect(panel.get_by_role("status").filter(has_text="此任务已不在你的待办中")).to_be_visible()
+    expect(row).to_have_count(0)
+    assert HumanTask.objects.get(pk=task.pk).status == "open"

@@ -9,8 +9,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from processes.errors import Conflict, PermissionDenied, ValidationFailed
 from processes.models import Attachment, AuditEvent, HumanTask, TaskStatus
-from processes.services.attachments import attachment_add, attachment_id_of, attachment_ref, clean_name
+from processes.services.attachments import (
+    attachment_add,
+    attachment_id_of,
+    attachment_ref,
+    attachment_refs_kept,
+    clean_name,
+)
 from processes.services.inbox import human_task_complete
+from processes.services.instances import instance_start
 from tests import factories as f
 from tests.webui.test_task_forms import purchase_case
 
@@ -120,3 +127,24 @@ def test_names_and_references() -> None:
     assert clean_name("x" * 300 + ".pdf").endswith(".pdf")
     assert attachment_ref(12) == "att:12" and attachment_id_of("att:12") == 12
     assert attachment_id_of("att:x") is None and attachment_id_of(12) is None and attachment_id_of("12") is None
+
+
+def test_a_form_keeps_only_its_own_cases_attachments(case) -> None:  # type: ignore[no-untyped-def]
+    """References posted back are split per field: this case's files are kept (in order); another case's
+    file or a made-up reference is refused by its field."""
+    task, clerk = case
+    own = attachment_add(task_id=task.pk, actor=f.actor(clerk), upload=SimpleUploadedFile("a.txt", b"a"))
+    other = instance_start(process_key="purchase", actor=f.actor(clerk), department_id=task.department_id)
+    other_task = HumanTask.objects.get(instance=other)
+    foreign = attachment_add(task_id=other_task.pk, actor=f.actor(clerk), upload=SimpleUploadedFile("b.txt", b"b"))
+    posted = {
+        "quote": [attachment_ref(foreign.pk)],
+        "evidence": [attachment_ref(own.pk), "att:999999", "not-a-ref"],
+    }
+    kept, errors = attachment_refs_kept(instance_id=task.instance_id, posted=posted)
+    assert kept == {"quote": [], "evidence": [attachment_ref(own.pk)]}
+    assert errors == {
+        "quote": [f"附件 {attachment_ref(foreign.pk)} 不属于本案卷，请重新上传。"],
+        "evidence": ["附件 att:999999 不属于本案卷，请重新上传。", "附件 not-a-ref 不属于本案卷，请重新上传。"],
+    }
+    assert attachment_refs_kept(instance_id=task.instance_id, posted={}) == ({}, {})

@@ -71,6 +71,25 @@ def test_invalid_diagram_is_refused_with_element_and_message(case: str) -> None:
     assert ProcessDefinition.objects.count() == 0 and AuditEvent.objects.count() == 0
 
 
+@pytest.mark.parametrize("timer", ["2030-10-08T09:00:00+08:00", "2030-10-08", "PT1H", "R3/PT10M"])
+def test_bare_iso_timers_validate_as_they_run(timer: str) -> None:
+    """A timer written as modelers write it (bare ISO-8601 date, duration or cycle) passes 校验 and deploy."""
+    kind = "timeCycle" if timer.startswith("R") else "timeDuration" if timer.startswith("P") else "timeDate"
+    xml = APPROVAL.replace(
+        '<bpmn:sequenceFlow id="to_review" sourceRef="start" targetRef="review" />',
+        '<bpmn:sequenceFlow id="to_wait" sourceRef="start" targetRef="wait" />'
+        f'<bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>to_wait</bpmn:incoming>'
+        f"<bpmn:outgoing>to_review</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:{kind}>{timer}</bpmn:{kind}>"
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+        '<bpmn:sequenceFlow id="to_review" sourceRef="wait" targetRef="review" />',
+    ).replace(
+        "<bpmn:outgoing>to_review</bpmn:outgoing>\n    </bpmn:startEvent>",
+        "<bpmn:outgoing>to_wait</bpmn:outgoing>\n    </bpmn:startEvent>",
+    )
+    result = definition_validate(bpmn_xml=xml, file_name="timer.bpmn")
+    assert result.ok, [p.message for p in result.errors]
+
+
 def test_same_content_makes_no_new_version_and_changed_content_does() -> None:
     first = definition_deploy(bpmn_xml=APPROVAL)
     again = definition_deploy(bpmn_xml=APPROVAL)

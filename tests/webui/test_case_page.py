@@ -308,3 +308,76 @@ def test_query_count_does_not_grow_with_steps_and_attachments(purchase) -> None:
         html = client.get(url(large)).content.decode()
     assert html.count("data-step-task-id=") == 4 and html.count("data-attachment-id=") == 11
     assert len(many) == len(one), [q["sql"] for q in many.captured_queries]
+
+
+# --- who may open a case: one rule (processes.selectors.instance_visible_to) for page, files and API -----
+
+
+@pytest.fixture
+def district_case(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A district below a city: a case in the district with a file; the city's supervisor, an auditor with
+    no other role, and a clerk of another district."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    city = f.department("330100", "杭州市")
+    district = f.department("330106", "西湖区", parent=city)
+    other = f.department("330108", "滨江区", parent=city)
+    reviewer = f.user("reviewer", roles=["reviewer"], dept=district)
+    people = {
+        "supervisor": f.user("boss", roles=["supervisor"], dept=city),
+        "district_supervisor": f.user("local_boss", roles=["supervisor"], dept=district),
+        "auditor": f.user("auditor", roles=["auditor"], dept=other),
+        "clerk": f.user("clerk", roles=["reviewer"], dept=other),
+        "sibling_supervisor": f.user("sibling_boss", roles=["supervisor"], dept=other),
+    }
+    f.deploy("approval")
+    instance = instance_start(
+        process_key="approval", actor=f.actor(reviewer), department_id=district.pk, business_key="REQ-SV"
+    )
+    task = HumanTask.objects.get(instance=instance)
+    attachment = attachment_add(
+        task_id=task.pk, actor=f.actor(reviewer), upload=SimpleUploadedFile("材料.pdf", PDF, "application/pdf")
+    )
+    return instance, attachment, people
+
+
+# Transactional: closing a file download ends the request, which closes the database connection.
+@pytest.mark.django_db(transaction=True)
+def test_supervisors_of_the_subtree_and_auditors_open_the_case_and_its_files(district_case) -> None:  # type: ignore[no-untyped-def]
+    """The city's supervisor (parent department) and the district's own open a district case and download its
+    files; an auditor opens any case; a clerk or a supervisor of another district gets 404 for both."""
+    instance, attachment, people = district_case
+    file_url = f"/workbench/attachments/{attachment.pk}/"
+    for who in ("supervisor", "district_supervisor", "auditor"):
+        client = client_for(people[who])
+        response = client.get(url(instance))
+        assert response.status_code == 200, who
+        assert "REQ-SV" in response.content.decode()
+        download = client.get(file_url)
+        assert download.status_code == 200, who
+        assert b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
+        download.close()
+    for who in ("clerk", "sibling_supervisor"):
+        client = client_for(people[who])
+        assert client.get(url(instance)).status_code == 404, who
+        assert client.get(file_url).status_code == 404, who
+
+
+def test_a_supervisor_opens_a_case_whose_task_is_in_the_subtree() -> None:
+    """A case started in the city with a step handled in the district: the district's supervisor, who sees
+    the task in 督办, opens the case from it."""
+    city = f.department("330100", "杭州市")
+    district = f.department("330106", "西湖区", parent=city)
+    boss = f.user("local_boss", roles=["supervisor"], dept=district)
+    f.user("reviewer", roles=["reviewer"], dept=district)
+    f.deploy("approval")
+    instance = instance_start(process_key="approval", actor=f.actor(f.user("applicant")), department_id=city.pk)
+    assert client_for(boss).get(url(instance)).status_code == 404
+    HumanTask.objects.filter(instance=instance).update(department=district)
+    assert client_for(boss).get(url(instance)).status_code == 200
+
+
+def test_the_api_reads_an_instance_by_the_same_rule(district_case) -> None:  # type: ignore[no-untyped-def]
+    """GET /api/instances/<id>/: the supervisor and the auditor read it, the unrelated clerk gets 404."""
+    instance, _attachment, people = district_case
+    for who, status in (("supervisor", 200), ("auditor", 200), ("clerk", 404)):
+        assert client_for(people[who]).get(f"/api/instances/{instance.pk}/").status_code == status, who

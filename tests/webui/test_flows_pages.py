@@ -319,3 +319,23 @@ def test_pages_speak_english_when_chosen(staff, incident_of) -> None:  # type: i
     html = client.get(INCIDENTS).content.decode()
     assert "Incidents" in html and "Retry" in html and "Skip" in html and "重试" not in html
     assert "Process definitions" in client.get(DEFINITIONS).content.decode()
+
+
+def test_a_refused_retry_and_a_bilingual_incident_speak_the_pages_language(staff, incident_of) -> None:  # type: ignore[no-untyped-def]
+    """The service's "中文 / English" refusal and an engine message in both languages show one half each: the
+    Chinese on a Chinese page, the English on an English page (the whole message stays in the details)."""
+    incident = incident_of()
+    message = "流程无法推进 / the process cannot advance at check\nValueError: boom"
+    Incident.objects.filter(pk=incident.pk).update(message=message)
+    client = client_for(staff)
+    html = client.get(INCIDENTS).content.decode()
+    assert "<summary>流程无法推进</summary>" in html and "the process cannot advance at check\nValueError" in html
+    english = f.in_english(client_for(staff)).get(INCIDENTS).content.decode()
+    assert "<summary>the process cannot advance at check</summary>" in english
+
+    client.post(f"/flows/incidents/{incident.pk}/retry/")
+    again = client.post(f"/flows/incidents/{incident.pk}/retry/", follow=True).content.decode()
+    assert f"#{incident.pk}：异常已处理" in again and "incident is already" not in again
+    row = f.in_english(client_for(staff)).post(f"/flows/incidents/{incident.pk}/retry/", HTTP_HX_REQUEST="true")
+    assert f"#{incident.pk}：incident is already retried" in row.content.decode()
+    assert "异常已处理" not in row.content.decode()

@@ -114,7 +114,8 @@ def test_filters_and_search_narrow_the_list(world) -> None:  # type: ignore[no-u
     assert keys(q="审核") == ["REQ-URGENT", "REQ-SOON", "REQ-LATER"]
     assert keys(due="overdue") == ["REQ-URGENT"]
     assert keys(min_priority="50") == ["REQ-URGENT", "REQ-SOON"]
-    assert keys(process="catalogue_entry") == [] and keys(process="material") == keys()
+    assert keys(process="catalogue_entry") == [] and keys(process="material_review") == keys()
+    assert keys(process="material") == []  # a process is chosen from a list: its whole key, not a prefix
     assert keys(process="material_review", department=str(dept.pk)) == ["REQ-URGENT", "REQ-SOON", "REQ-LATER"]
     html = client.get(INBOX, {"tab": "group", "sort": "priority"}).content.decode()
     assert html.index("REQ-URGENT") < html.index("REQ-SOON") < html.index("REQ-LATER")
@@ -157,19 +158,24 @@ def test_bulk_claim_claims_what_it_can_and_reports_the_rest(world) -> None:  # t
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert "已签收 1 个任务。" in html
-    assert f'data-task-id="{taken.pk}"' in html and "任务已被他人签收" in html
+    # Taken by a colleague it is no longer the clerk's to see: reported as every page reports such a task.
+    assert f'data-task-id="{taken.pk}"' in html and "任务不存在或无权查看" in html and "他人签收" not in html
     assert HumanTask.objects.get(pk=free.pk).assignee_id == clerk.pk
     assert HumanTask.objects.get(pk=taken.pk).assignee_id == colleague.pk
     assert "REQ-FREE" not in html.split("tb-claim-report")[-1].split("</ul>")[-1]
 
 
 def test_bulk_claim_without_htmx_redirects_with_messages(world) -> None:  # type: ignore[no-untyped-def]
-    dept, _other, clerk, _colleague, outsider = world
+    """A task of another role (or department) is reported as not found — nothing about it is revealed."""
+    dept, other, clerk, _colleague, outsider = world
     task = start("catalogue_entry", clerk, dept, "REQ-NOT-MINE")
-    response = client_for(clerk).post(CLAIM, {"task_ids": [str(task.pk)]}, follow=True)
+    elsewhere = start("catalogue_entry", outsider, other, "REQ-ELSEWHERE")
+    human_task_claim(task_id=elsewhere.pk, actor=f.actor(outsider))
+    response = client_for(clerk).post(CLAIM, {"task_ids": [str(task.pk), str(elsewhere.pk)]}, follow=True)
     html = response.content.decode()
     assert response.redirect_chain[0][0] == "/workbench/?tab=group"
-    assert "无权办理此任务" in html
+    assert f"#{task.pk} ：任务不存在或无权查看" in html and f"#{elsewhere.pk} ：任务不存在或无权查看" in html
+    assert "无权办理此任务" not in html and "他人签收" not in html and "REQ-ELSEWHERE" not in html
     assert HumanTask.objects.get(pk=task.pk).assignee_id is None
 
 
@@ -294,3 +300,95 @@ def test_landing_opens_my_tasks_or_else_the_claimable_ones(world) -> None:  # ty
     assert 'tb-tab--active" href="?tab=group"' in client.get(INBOX).content.decode()
     human_task_claim(task_id=task.pk, actor=f.actor(clerk))
     assert 'tb-tab--active" href="?tab=mine"' in client.get(INBOX).content.decode()
+
+
+def _named(key: str, name: str, task: str, role: str) -> None:
+    """Deploy a one-task process whose diagram names it (`<bpmn:process name=…>`)."""
+    f.deploy(chain(key, user_task(task, role)).replace(f'name="{key}"', f'name="{name}"', 1))
+
+
+def test_rows_show_the_process_name_with_its_key_on_hover(world) -> None:  # type: ignore[no-untyped-def]
+    """The 流程 column reads "通用审批 General approval", not "approval"; the key is in the cell's title."""
+    dept, _other, clerk, _colleague, outsider = world
+    _named("approval", "通用审批 General approval", "审批", "reviewer")
+    start("approval", outsider, dept, "REQ-NAMED")
+    instance_start(process_key="approval", actor=f.actor(clerk), department_id=dept.pk, business_key="REQ-MINE")
+    client = client_for(clerk)
+    for tab in ("group", "started"):
+        html = client.get(INBOX, {"tab": tab}).content.decode()
+        assert '<td title="approval">通用审批 General approval</td>' in html, tab
+        assert "<td>approval</td>" not in html
+
+
+def _process_options(html: str) -> list[tuple[str, str]]:
+    select = re.search(r'<select name="process">(.*?)</select>', html, re.S)
+    assert select, "the 流程 filter is a select"
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+
+
+def test_the_process_filter_lists_the_processes_the_tab_has_rows_in(world) -> None:  # type: ignore[no-untyped-def]
+    """The 流程 filter offers, by name, only the processes the clerk has tasks of in this tab; choosing
+    one keeps its key in the URL and shows only its tasks."""
+    dept, other, clerk, _colleague, outsider = world
+    _named("approval", "通用审批 General approval", "审批", "reviewer")
+    _named("unused", "无人办理 Nobody's", "无人", "reviewer")
+    start("approval", outsider, dept, "REQ-APPROVAL")
+    start("material_review", outsider, dept, "REQ-REVIEW")
+    start("catalogue_entry", outsider, other, "REQ-ELSEWHERE")  # not the clerk's
+    client = client_for(clerk)
+
+    html = client.get(INBOX, {"tab": "group"}).content.decode()
+    assert _process_options(html) == [
+        ("", "全部流程"),
+        ("material_review", "material_review"),
+        ("approval", "通用审批 General approval"),
+    ]
+    html = client.get(INBOX, {"tab": "group", "process": "approval"}).content.decode()
+    assert "REQ-APPROVAL" in html and "REQ-REVIEW" not in html
+    assert '<option value="approval" title="approval" selected>通用审批 General approval</option>' in html
+    assert _process_options(client.get(INBOX, {"tab": "mine"}).content.decode()) == [("", "全部流程")]
+
+
+def test_rows_do_not_load_diagrams_workflow_state_or_form_data(world) -> None:  # type: ignore[no-untyped-def]
+    """The list joins each row's process name in its one query, without the heavy columns: the diagram
+    (bpmn_xml, extra_files), the workflow state and the submitted data stay in the database."""
+    dept, _other, clerk, _colleague, _outsider = world
+    start("material_review", clerk, dept, "REQ-1")
+    client = client_for(clerk)
+    for tab in ("group", "started"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert "REQ-1" in client.get(INBOX, {"tab": tab}).content.decode()
+        sql = "\n".join(query["sql"] for query in ctx.captured_queries)
+        assert "processdefinition" in sql and '"name"' in sql
+        for heavy in ("bpmn_xml", "extra_files", '"state"', "submitted_data", "documentation"):
+            assert heavy not in sql, (tab, heavy)
+
+
+def test_a_fragment_and_a_page_are_cached_apart(world) -> None:  # type: ignore[no-untyped-def]
+    """The same URL answers the whole page or, for htmx, the results block: the answer varies on the htmx
+    headers, so Back to a filtered inbox never shows a bare fragment from the browser's cache."""
+    _dept, _other, clerk, _colleague, _outsider = world
+    response = client_for(clerk).get(INBOX, {"tab": "group"})
+    assert {"HX-Request", "HX-Target"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+def test_a_refused_claim_is_reported_in_the_pages_language(world) -> None:  # type: ignore[no-untyped-def]
+    """The service refuses in both languages at once; the claim report on a Chinese page shows the Chinese
+    half, on an English page the English half, with or without htmx."""
+    dept, _other, clerk, _colleague, outsider = world
+    done = start("material_review", outsider, dept, "REQ-DONE")
+    human_task_complete(task_id=done.pk, actor=f.actor(clerk))
+    hx = {"HX-Request": "true", "HX-Target": "tb-inbox-results"}
+    post = {"task_ids": [str(done.pk)], "query": "tab=group"}
+
+    chinese = client_for(clerk).post(CLAIM, post, headers=hx).content.decode()
+    refused = re.search(rf'<li data-task-id="{done.pk}">([^<]*)</li>', chinese)
+    assert refused and "任务已" in refused.group(1) and "task" not in refused.group(1) and " / " not in refused.group(1)
+
+    english = f.in_english(client_for(clerk)).post(CLAIM, post, headers=hx).content.decode()
+    refused = re.search(rf'<li data-task-id="{done.pk}">([^<]*)</li>', english)
+    assert refused and refused.group(1).startswith(f"#{done.pk} 审核材料：")  # the task's own name stays
+    assert refused.group(1).split("：", 1)[1] == "task is already completed"
+
+    page = f.in_english(client_for(clerk)).post(CLAIM, post, follow=True).content.decode()
+    assert "task is already completed" in page and "任务已" not in page

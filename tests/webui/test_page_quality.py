@@ -23,11 +23,14 @@ from django.utils import timezone
 
 from processes.models import AuditEvent, ExtensionRequest, HumanTask, ProcessInstance, TaskStatus
 from processes.services.audit import audit_append
+from processes.services.designer import draft_create
 from processes.services.inbox import (
+    human_task_claim,
     human_task_comment,
     human_task_complete,
     human_task_return,
     human_task_save_draft,
+    human_task_unclaim,
 )
 from processes.services.instances import instance_start
 from processes.services.supervision import extension_request, task_remind
@@ -91,6 +94,7 @@ def world(django_capture_on_commit_callbacks) -> World:  # type: ignore[no-untyp
     request = extension_request(task_id=returned.pk, actor=f.actor(drafter), working_days=2, reason=EVIL)
     other = instance_start(process_key="approval", actor=f.actor(reviewer), department_id=district.pk)
     approval = HumanTask.objects.get(instance=other, status=TaskStatus.OPEN)
+    human_task_claim(task_id=approval.pk, actor=f.actor(reviewer))  # a draft needs the claim
     human_task_save_draft(task_id=approval.pk, actor=f.actor(reviewer), data={"opinion": EVIL})
     payload_event = audit_append("task_completed", actor=EVIL, payload={"note": EVIL})
     return World(
@@ -307,11 +311,15 @@ def test_task_page_queries_do_not_grow_with_comments_and_history(district) -> No
     )
     task = HumanTask.objects.get(instance=instance, status=TaskStatus.OPEN)
     clerk, colleague = f.actor(district["clerk"]), f.actor(district["colleague"])
+    human_task_claim(task_id=task.pk, actor=clerk)  # a draft needs the claim
     human_task_comment(task_id=task.pk, actor=clerk, text="第一条")
 
     def more() -> None:
+        human_task_unclaim(task_id=task.pk, actor=clerk)  # back to the group, so both candidates comment
         for i in range(11):
             human_task_comment(task_id=task.pk, actor=colleague if i % 2 else clerk, text=f"评论 {i}")
+        human_task_claim(task_id=task.pk, actor=clerk)
+        for i in range(11):
             human_task_save_draft(task_id=task.pk, actor=clerk, data={"opinion": f"草稿 {i}"})
 
     def comments(html: str) -> int:
@@ -443,6 +451,7 @@ def test_no_page_loads_anything_from_another_host(world: World) -> None:
         "request_id": str(w.request.pk),
         "key": "two_step",
         "version": "1",
+        "draft_id": str(draft_create(actor=f.actor(w.admin)).pk),  # 流程设计: the modeler of a draft
     }
     admin = client_for(w.admin)
     scanned, problems = [], []

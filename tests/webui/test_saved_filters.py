@@ -87,3 +87,41 @@ def test_saving_and_deleting_need_the_csrf_token(clerk) -> None:  # type: ignore
     assert client.post(SAVE, {"name": "x", "query": "tab=mine"}).status_code == 403
     assert client.post(f"/workbench/filters/{mine.pk}/delete/").status_code == 403
     assert SavedTaskFilter.objects.filter(user=clerk).count() == 1
+
+
+def test_the_save_form_takes_the_query_from_the_results_htmx_swapped_in(clerk) -> None:  # type: ignore[no-untyped-def]
+    """Filters change the results block in place (htmx); the 保存筛选 form's query travels in that block
+    (`form="tb-saved-new"`), so saving right after a filter change saves the view on screen."""
+    client = client_for(clerk)
+    page = client.get(INBOX, {"tab": "group"}).content.decode()
+    save_form = re.search(r'<form class="tb-saved-new" id="tb-saved-new".*?</form>', page, re.S)
+    assert save_form and 'name="query"' not in save_form.group(0)  # not frozen at the page's first load
+    assert '<input type="hidden" name="query" value="tab=group" form="tb-saved-new">' in page
+
+    fragment = client.get(
+        INBOX,
+        {"tab": "group", "due": "overdue", "sort": "priority"},
+        headers={"HX-Request": "true", "HX-Target": "tb-inbox-results"},
+    ).content.decode()
+    assert fragment.lstrip().startswith('<div id="tb-inbox-results"')
+    query = re.search(r'<input type="hidden" name="query" value="([^"]*)" form="tb-saved-new">', fragment)
+    assert query and query.group(1).replace("&amp;", "&") == "tab=group&due=overdue&sort=priority"
+
+    client.post(SAVE, {"name": "逾期", "query": query.group(1).replace("&amp;", "&")})
+    assert SavedTaskFilter.objects.get(user=clerk).query == "tab=group&due=overdue&sort=priority"
+
+
+def test_the_current_saved_view_follows_htmx_filter_changes(clerk) -> None:  # type: ignore[no-untyped-def]
+    """The saved views come along with the results (out of band): the chip of the view now on screen is the
+    highlighted one, and none once the filters no longer match it."""
+    saved_filter_save(user_id=clerk.pk, name="逾期", query="tab=group&due=overdue")
+    client = client_for(clerk)
+    hx = {"HX-Request": "true", "HX-Target": "tb-inbox-results"}
+
+    matching = client.get(INBOX, {"tab": "group", "due": "overdue"}, headers=hx).content.decode()
+    chips = re.search(r'<div id="tb-saved-list" hx-swap-oob="true">.*?</div>', matching, re.S)
+    assert chips and "tb-saved-item--active" in chips.group(0) and 'aria-current="true">逾期</a>' in chips.group(0)
+
+    other = client.get(INBOX, {"tab": "group", "due": "week"}, headers=hx).content.decode()
+    chips = re.search(r'<div id="tb-saved-list" hx-swap-oob="true">.*?</div>', other, re.S)
+    assert chips and ">逾期</a>" in chips.group(0) and "tb-saved-item--active" not in chips.group(0)

@@ -80,14 +80,60 @@ def test_sixth_wrong_password_is_refused_with_a_message() -> None:
     assert actions == ["login_failed"] * 5 + ["login_throttled"]
 
 
-def test_failures_from_one_ip_lock_out_other_usernames() -> None:
+def test_failures_from_one_address_lock_it_only_at_the_higher_limit() -> None:
+    """Colleagues behind one NAT address: five wrong guesses at other usernames do not lock a colleague out;
+    only TONGBAN["LOGIN_MAX_FAILURES_PER_IP"] (50) failures from the address lock the address itself."""
+    assert settings.TONGBAN["LOGIN_MAX_FAILURES_PER_IP"] == 50
     f.user("clerk")
     client = Client()
     for i in range(5):
         client.post(LOGIN, {"username": f"guess{i}", "password": "wrong"})
+    client.post(LOGIN, {"username": "clerk", "password": "pass12345"})
+    assert "_auth_user_id" in client.session
+    client.logout()
+    for i in range(5, 50):
+        client.post(LOGIN, {"username": f"guess{i}", "password": "wrong"})
     response = client.post(LOGIN, {"username": "clerk", "password": "pass12345"})
     assert "登录失败次数过多" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_a_username_locked_from_one_address_still_logs_in_from_another() -> None:
+    """Five failures lock that username from that address only: its owner logs in from elsewhere."""
+    f.user("clerk")
+    client = Client()
+    for _ in range(5):
+        client.post(LOGIN, {"username": "clerk", "password": "wrong"}, REMOTE_ADDR="203.0.113.5")
+    response = client.post(LOGIN, {"username": "clerk", "password": "pass12345"}, REMOTE_ADDR="203.0.113.5")
+    assert "登录失败次数过多" in response.content.decode() and "_auth_user_id" not in client.session
+    client.post(LOGIN, {"username": "clerk", "password": "pass12345"}, REMOTE_ADDR="198.51.100.7")
+    assert "_auth_user_id" in client.session
+
+
+def test_forwarded_for_is_believed_only_behind_trusted_proxies(settings) -> None:  # type: ignore[no-untyped-def]
+    """Without trusted proxies X-Forwarded-For is the client's own claim and is ignored; behind one proxy the
+    client is the header's last entry (what the proxy wrote), whatever the client put before it."""
+    f.user("clerk")
+    client = Client()
+    for i in range(5):  # a new forged address each time: still one client (REMOTE_ADDR)
+        client.post(LOGIN, {"username": "clerk", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"10.9.9.{i}")
+    response = client.post(LOGIN, {"username": "clerk", "password": "pass12345"}, HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert "登录失败次数过多" in response.content.decode()
+
+    cache.clear()
+    settings.TONGBAN = {**settings.TONGBAN, "TRUSTED_PROXY_COUNT": 1}
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for i in range(5):  # forged entries on the left change nothing: the proxy's entry is the client
+        forged = f"198.18.0.{i}, 203.0.113.5"
+        client.post(LOGIN, {"username": "clerk", "password": "wrong"}, HTTP_X_FORWARDED_FOR=forged, **proxy)
+    locked = client.post(
+        LOGIN, {"username": "clerk", "password": "pass12345"}, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy
+    )
+    assert "登录失败次数过多" in locked.content.decode() and "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="login_failed").last().payload["ip"] == "203.0.113.5"  # type: ignore[union-attr]
+    # Another client behind the same proxy is not locked out.
+    client.post(LOGIN, {"username": "clerk", "password": "pass12345"}, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    assert "_auth_user_id" in client.session
 
 
 def test_language_switch_changes_labels_to_english(clerk_client: Client, english_catalog: bool) -> None:

@@ -7,7 +7,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from processes.models import ExtensionRequest, HumanTask, TaskStatus
 from processes.services.instances import instance_start
@@ -78,7 +80,7 @@ def test_user_data_is_escaped(world) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_remind_once_then_the_wait_message(world) -> None:  # type: ignore[no-untyped-def]
-    """催办 once; a second one within the hour says how long to wait; outside the subtree it is refused."""
+    """催办 once; a second one within the hour says how long to wait; outside the subtree it is not found."""
     client, url = client_for(world["boss"]), f"/supervision/tasks/{world['task'].pk}/remind/"
     first = client.post(url, {"message": "请尽快审核", "query": "kind=at_risk"}, follow=True)
     assert first.redirect_chain[-1][0] == "/supervision/?kind=at_risk"
@@ -87,8 +89,9 @@ def test_remind_once_then_the_wait_message(world) -> None:  # type: ignore[no-un
     second = client.post(url, {"message": "再催"}, follow=True).content.decode()
     assert re.search(r"请 \d+ 分钟后再试", second)
     assert len(world["notifier"].sent) == 1
+    # Outside the subtree the task answers as a missing one: nothing of it is told.
     refused = client.post(f"/supervision/tasks/{world['other_task'].pk}/remind/", follow=True).content.decode()
-    assert "不在您督办的部门范围内" in refused
+    assert "不存在或无权查看" in refused and "不在您督办的部门" not in refused
 
 
 def test_bulk_reassign_to_a_user_of_the_subtree(world) -> None:  # type: ignore[no-untyped-def]
@@ -195,7 +198,7 @@ def test_remind_in_place_swaps_the_row_with_the_outcome(world) -> None:  # type:
     refused = client.post(
         f"/supervision/tasks/{other.pk}/remind/", headers=hx_row("tb-sv-task-", other.pk)
     ).content.decode()
-    assert "不在您督办的部门范围内" in refused and "REQ-THERE" not in refused  # nothing of it is shown
+    assert "不存在或无权查看" in refused and "REQ-THERE" not in refused  # nothing of it is shown
     assert len(world["notifier"].sent) == 1
 
 
@@ -244,3 +247,74 @@ def test_refusing_without_htmx_redirects_with_the_message(world) -> None:  # typ
     )
     assert response.redirect_chain[-1][0] == EXTENSIONS
     assert "已驳回延期申请。" in response.content.decode()
+
+
+def test_rows_show_the_assignee_by_name(world) -> None:  # type: ignore[no-untyped-def]
+    """The 督办 list names the handler by full name, the username on hover."""
+    HumanTask.objects.filter(pk=world["task"].pk).update(assignee=world["clerk"])
+    world["clerk"].first_name, world["clerk"].last_name = "王", "小明"
+    world["clerk"].save()
+    html = client_for(world["boss"]).get(LIST).content.decode()
+    row = re.search(r'<tr id="tb-sv-task-\d+".*?</tr>', html, re.S)
+    assert row
+    assert '<td title="sla">sla</td>' in row.group(0)  # the diagram names the process "sla" too
+    assert '<span title="clerk">王 小明</span>' in row.group(0) and ">clerk<" not in row.group(0)
+
+
+def test_the_process_name_comes_from_the_definition(notifier) -> None:  # type: ignore[no-untyped-def]
+    """A named process shows its name in the 督办 list, not its key."""
+    city = f.department("330100", "杭州市")
+    clerk = f.user("clerk", roles=["reviewer"], dept=city)
+    boss = f.user("boss", roles=["supervisor"], dept=city)
+    f.deploy(
+        chain("approval", user_task("审批", "reviewer")).replace(
+            'name="approval"', 'name="通用审批 General approval"', 1
+        )
+    )
+    instance_start(process_key="approval", actor=f.actor(clerk), department_id=city.pk, business_key="REQ-1")
+    HumanTask.objects.update(escalation_level=2)
+    html = client_for(boss).get(LIST).content.decode()
+    assert '<td title="approval">通用审批 General approval</td>' in html and "<td>approval</td>" not in html
+
+
+def _refused_remind(client: Client, task: HumanTask) -> str:
+    response = client.post(
+        f"/supervision/tasks/{task.pk}/remind/", {"query": "kind=at_risk"}, headers=hx_row("tb-sv-task-", task.pk)
+    )
+    found = re.search(r'data-outcome="error">([^<]*)</p>', response.content.decode())
+    assert found, response.content.decode()
+    return found.group(1)
+
+
+def test_a_refused_remind_speaks_the_pages_language(world) -> None:  # type: ignore[no-untyped-def]
+    """The service refuses in both languages at once ("任务已… / task is already …"); a Chinese page shows the
+    Chinese half only, an English page the English half only."""
+    task = world["task"]
+    HumanTask.objects.filter(pk=task.pk).update(status=TaskStatus.COMPLETED)
+    chinese = _refused_remind(client_for(world["boss"]), task)
+    assert chinese.startswith("任务") and " / " not in chinese and "task" not in chinese
+    english = _refused_remind(f.in_english(client_for(world["boss"])), task)
+    assert english.startswith("task") and "completed" in english
+    assert not re.search(r"[\u4e00-\u9fff]", english) and " / " not in english
+
+
+def test_a_refused_reassign_without_htmx_speaks_the_pages_language(world) -> None:  # type: ignore[no-untyped-def]
+    """Without htmx the refusal travels as a message after the redirect: one language there too."""
+    client = f.in_english(client_for(world["boss"]))
+    html = client.post(
+        "/supervision/reassign/", {"task_ids": [str(world["task"].pk)], "target": "nobody", "query": ""}, follow=True
+    ).content.decode()
+    assert "no active user &#x27;nobody&#x27;" in html and "不存在" not in html
+
+
+def test_the_list_does_not_load_diagrams_or_workflow_state(world) -> None:  # type: ignore[no-untyped-def]
+    """The rows join the process name and the handler in the list's query, without the heavy columns: the
+    diagram (bpmn_xml, extra_files), the workflow state and the form data stay in the database."""
+    HumanTask.objects.filter(pk=world["task"].pk).update(assignee=world["clerk"])
+    client = client_for(world["boss"])
+    with CaptureQueriesContext(connection) as ctx:
+        assert "REQ-HERE" in client.get(LIST).content.decode()
+    sql = "\n".join(query["sql"] for query in ctx.captured_queries)
+    assert "processdefinition" in sql and "first_name" in sql
+    for heavy in ("bpmn_xml", "extra_files", '"state"', "submitted_data", "documentation"):
+        assert heavy not in sql, heavy

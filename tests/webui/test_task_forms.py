@@ -182,6 +182,7 @@ def test_draft_restores_rows(case) -> None:  # type: ignore[no-untyped-def]
     """A draft with two rows comes back as two filled rows plus a blank one."""
     task, clerk = case
     client = client_for(clerk)
+    assert client.post(page(task), {"action": "claim"}).status_code == 302  # a draft needs the claim
     post = {"action": "draft", "items-0-name": "键盘", "items-0-qty": "5", "items-4-name": "鼠标", "items-5-name": ""}
     assert client.post(page(task), post).status_code == 302
     assert HumanTask.objects.get(pk=task.pk).draft["items"] == [

@@ -1,12 +1,15 @@
 """The task page: the JSON Schema form, draft, complete, return (退回), delegate, comments, escaping."""
 
+from datetime import timedelta
+
 import pytest
 from django.http import QueryDict
 from django.test import Client
+from django.utils import timezone
 
-from processes.errors import PermissionDenied
-from processes.models import HumanTask, TaskComment, TaskStatus
-from processes.services.inbox import human_task_complete
+from processes.errors import PermissionDenied, ValidationFailed
+from processes.models import ExtensionRequest, HumanTask, TaskComment, TaskStatus
+from processes.services.inbox import human_task_claim, human_task_complete, human_task_delegate
 from processes.services.instances import instance_start
 from tests import factories as f
 from webui.forms_jsonschema import build_fields, parse_post
@@ -86,6 +89,7 @@ def test_valid_data_completes_and_returns_to_the_inbox(approval) -> None:  # typ
 def test_draft_is_saved_and_prefilled(approval) -> None:  # type: ignore[no-untyped-def]
     task, reviewer, _outsider = approval
     client = client_for(reviewer)
+    human_task_claim(task_id=task.pk, actor=f.actor(reviewer))
     response = client.post(page(task), {"action": "draft", "opinion": "先看看 <b>"}, follow=True)
     assert response.status_code == 200 and "草稿已保存" in response.content.decode()
     assert HumanTask.objects.get(pk=task.pk).draft == {"approved": False, "opinion": "先看看 <b>"}
@@ -113,17 +117,53 @@ def test_form_field_value_is_escaped_when_shown_back(approval) -> None:  # type:
     assert "<script>x</script>" not in text and "&lt;script&gt;x&lt;/script&gt;" in text
 
 
-def test_delegate_to_a_colleague(approval) -> None:  # type: ignore[no-untyped-def]
+def test_delegate_to_a_colleague(approval, notifier, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    """转办 offers the people who could hold the task (full name and username); the colleague chosen gets
+    it and is told, with a link to the task; anyone else (or a made-up name) is refused by the field."""
     task, reviewer, outsider = approval
+    colleague = f.user("colleague", roles=["reviewer"], dept=task.department, first_name="王小明")
     client = client_for(reviewer)
-    response = client.post(page(task), {"action": "delegate", "to": "nobody"})
-    assert response.status_code == 400 and "nobody" in response.content.decode()
-    response = client.post(page(task), {"action": "delegate", "to": "outsider"})
+    html = client.get(page(task)).content.decode()
+    form = html.split('id="tb-delegate"', 1)[1].split("</form>", 1)[0]
+    assert (
+        '<select id="tb-delegate-to" name="to"' in form
+        and '<option value="colleague">王小明（colleague）</option>' in form
+    )
+    assert 'value="outsider"' not in form and 'value="reviewer"' not in form  # no role, and not oneself
+    assert '<textarea id="tb-delegate-note" name="note"' in form
+    for stranger in ("nobody", "outsider"):
+        response = client.post(page(task), {"action": "delegate", "to": stranger, "note": "请代办"})
+        refused = response.content.decode()
+        assert response.status_code == 400 and f"&#x27;{stranger}&#x27; 不能办理此任务" in refused
+        assert ">请代办</textarea>" in refused  # the note is kept
+        assert HumanTask.objects.get(pk=task.pk).assignee_id is None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page(task), {"action": "delegate", "to": "colleague", "note": "我出差，请代办"})
     assert response.status_code == 302
-    assert HumanTask.objects.get(pk=task.pk).assignee_id == outsider.pk
-    assert client_for(outsider).get(page(task)).status_code == 200
+    assert HumanTask.objects.get(pk=task.pk).assignee_id == colleague.pk
+    [told] = notifier.sent
+    assert told["kind"] == "delegated" and told["user_ids"] == [colleague.pk]
+    assert told["link"] == page(task) and "我出差，请代办" in told["body"]
+    assert client_for(colleague).get(page(task)).status_code == 200
+    assert client_for(outsider).get(page(task)).status_code == 404
     # Assigned to someone else, it is no longer the reviewer's to see.
     assert client.get(page(task)).status_code == 404
+
+
+def test_delegate_without_a_department_goes_to_role_holders_anywhere() -> None:
+    """A task with no department scope may be handed to a holder of its role in any department."""
+    reviewer = f.user("reviewer", roles=["reviewer"], dept=f.department())
+    far = f.user("far", roles=["reviewer"], dept=f.department("330200", "宁波市"))
+    f.user("cataloguer", roles=["cataloguer"], dept=f.department("330200", "宁波市"))
+    f.deploy("approval")
+    instance = instance_start(process_key="approval", actor=f.actor(reviewer))
+    task = HumanTask.objects.get(instance=instance, status=TaskStatus.OPEN)
+    assert task.department_id is None
+    with pytest.raises(ValidationFailed) as refused:
+        human_task_delegate(task_id=task.pk, actor=f.actor(reviewer), to_username="cataloguer")
+    assert list(refused.value.detail) == ["to"]
+    human_task_delegate(task_id=task.pk, actor=f.actor(reviewer), to_username="far")
+    assert HumanTask.objects.get(pk=task.pk).assignee_id == far.pk
 
 
 def test_permission_denied_from_the_service_is_a_403(approval, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -206,3 +246,118 @@ def test_renderer_widgets_and_conversion() -> None:
         "note": "x",
     }
     assert parse_post(schema, QueryDict("count=abc"))["count"] == "abc"  # the schema reports the type
+
+
+def test_a_candidate_claims_on_the_task_page_and_only_then_saves_a_draft(approval) -> None:  # type: ignore[no-untyped-def]
+    """An unclaimed group task offers 签收 and no 保存草稿 (candidates would overwrite each other's drafts);
+    a draft posted anyway is refused with 请先签收 and the values kept; after 签收 the draft is saved."""
+    task, reviewer, _outsider = approval
+    colleague = f.user("colleague", roles=["reviewer"], dept=task.department)
+    client = client_for(reviewer)
+    html = client.get(page(task)).content.decode()
+    assert '<form method="post" id="tb-claim"' in html and 'name="action" value="claim"' in html
+    assert 'value="draft"' not in html and 'value="complete"' in html
+    response = client.post(page(task), {"action": "draft", "opinion": "先看看"})
+    refused = response.content.decode()
+    assert response.status_code == 400 and "请先签收此任务" in refused and ">先看看</textarea>" in refused
+    assert HumanTask.objects.get(pk=task.pk).draft == {}
+
+    response = client.post(page(task), {"action": "claim"}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == page(task) and "已签收任务“审核”。" in html
+    assert HumanTask.objects.get(pk=task.pk).assignee_id == reviewer.pk
+    assert 'id="tb-claim"' not in html and 'name="action" value="draft"' in html
+    assert client.post(page(task), {"action": "draft", "opinion": "先看看"}).status_code == 302
+    assert HumanTask.objects.get(pk=task.pk).draft["opinion"] == "先看看"
+    # Now it is the reviewer's: the colleague no longer sees it.
+    assert client_for(colleague).get(page(task)).status_code == 404
+
+
+def test_the_claim_button_is_only_for_candidates_of_an_unclaimed_task(approval) -> None:  # type: ignore[no-untyped-def]
+    """Once claimed, or for someone who is not a candidate, there is no 签收."""
+    task, reviewer, _outsider = approval
+    human_task_claim(task_id=task.pk, actor=f.actor(reviewer))
+    assert 'id="tb-claim"' not in client_for(reviewer).get(page(task)).content.decode()
+    human_task_complete(task_id=task.pk, actor=f.actor(reviewer), data={"approved": True, "opinion": "好"})
+    assert 'id="tb-claim"' not in client_for(reviewer).get(page(task)).content.decode()
+
+
+@pytest.fixture
+def supervised():  # type: ignore[no-untyped-def]
+    """A city supervisor over its district, whose reviewer holds an approval task due in three days."""
+    city = f.department("330100", "杭州市")
+    district = f.department("330106", "西湖区", parent=city)
+    reviewer = f.user("reviewer", roles=["reviewer"], dept=district)
+    boss = f.user("boss", roles=["supervisor"], dept=city)
+    f.deploy("approval")
+    instance = instance_start(
+        process_key="approval", actor=f.actor(reviewer), department_id=district.pk, business_key="REQ-EXT"
+    )
+    task = HumanTask.objects.get(instance=instance, status=TaskStatus.OPEN)
+    HumanTask.objects.filter(pk=task.pk).update(assignee=reviewer, due_at=timezone.now() + timedelta(days=3))
+    return task, reviewer, boss
+
+
+def test_a_clerk_asks_for_an_extension_and_the_supervisor_sees_it(supervised) -> None:  # type: ignore[no-untyped-def]
+    """申请延期 on the task page: working days 1–30 and a reason, errors by the fields; once asked, the page
+    shows the request pending (no second form) and the 督办 延期审批 page lists it."""
+    task, reviewer, boss = supervised
+    client = client_for(reviewer)
+    html = client.get(page(task)).content.decode()
+    section = html.split('id="tb-extension"', 1)[1].split("</section>", 1)[0]
+    assert 'name="action" value="extension"' in section and 'name="working_days"' in section
+    assert 'min="1" max="30"' in section and 'name="reason"' in section and "csrfmiddlewaretoken" in section
+
+    response = client.post(page(task), {"action": "extension", "working_days": "31", "reason": " "})
+    refused = response.content.decode().split('id="tb-extension"', 1)[1].split("</section>", 1)[0]
+    assert response.status_code == 400 and 'id="tb-extension-days-error"' in refused
+    assert 'id="tb-extension-reason-error"' in refused and 'value="31"' in refused
+    assert not ExtensionRequest.objects.exists()
+
+    response = client.post(
+        page(task), {"action": "extension", "working_days": "2", "reason": "材料<未齐>"}, follow=True
+    )
+    html = response.content.decode()
+    assert "延期申请已提交（2 个工作日）" in html
+    section = html.split('id="tb-extension"', 1)[1].split("</section>", 1)[0]
+    assert 'data-extension-status="pending"' in section and "待审批" in section and "材料&lt;未齐&gt;" in section
+    assert 'value="extension"' not in section
+    asked = ExtensionRequest.objects.get()
+    assert (asked.task_id, asked.working_days, asked.requested_by_id) == (task.pk, 2, reviewer.pk)
+    again = client.post(page(task), {"action": "extension", "working_days": "1", "reason": "再要一天"})
+    assert again.status_code == 400 and "已有待审批的延期申请" in again.content.decode()
+
+    listed = client_for(boss).get("/supervision/extensions/").content.decode()
+    assert f'id="tb-sv-ext-{asked.pk}"' in listed and "材料&lt;未齐&gt;" in listed
+    assert f'href="/workbench/cases/{task.instance_id}/"' in listed
+
+
+def test_no_extension_form_without_a_due_time_or_for_someone_who_cannot_act(supervised) -> None:  # type: ignore[no-untyped-def]
+    """A task without a due time cannot be extended; the supervisor reading the case has no form either."""
+    task, reviewer, _boss = supervised
+    HumanTask.objects.filter(pk=task.pk).update(due_at=None)
+    html = client_for(reviewer).get(page(task)).content.decode()
+    assert 'value="extension"' not in html and "只能在截止时间前申请延期" in html
+
+
+def test_task_page_queries_do_not_grow_with_the_people_it_may_be_handed_to(approval) -> None:  # type: ignore[no-untyped-def]
+    """One colleague to hand the task to or eight, with or without an extension request: the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    task, reviewer, _outsider = approval
+    HumanTask.objects.filter(pk=task.pk).update(due_at=timezone.now() + timedelta(days=3))
+    human_task_claim(task_id=task.pk, actor=f.actor(reviewer))
+    f.user("colleague0", roles=["reviewer"], dept=task.department)
+    client = client_for(reviewer)
+    client.get(page(task))
+    with CaptureQueriesContext(connection) as few:
+        html = client.get(page(task)).content.decode()
+    assert html.count('<option value="colleague') == 1
+    for i in range(1, 8):
+        f.user(f"colleague{i}", roles=["reviewer"], dept=task.department)
+    client.post(page(task), {"action": "extension", "working_days": "2", "reason": "等材料"})
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(page(task)).content.decode()
+    assert html.count('<option value="colleague') == 8 and 'data-extension-status="pending"' in html
+    assert len(few) == len(many), [q["sql"] for q in many.captured_queries]

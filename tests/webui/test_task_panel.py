@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from processes.errors import NotFound, PermissionDenied
 from processes.models import HumanTask, TaskStatus
 from processes.services.inbox import human_task_claim, human_task_complete
 from processes.services.instances import instance_start
@@ -94,3 +95,42 @@ def test_only_the_form_actions_are_taken_in_the_panel(mine) -> None:  # type: ig
     response = client.post(url(task), {"panel": "1", "action": "return", "opinion": "不对"}, **HTMX)
     assert response.status_code == 400 and "未知操作" in response.content.decode()
     assert HumanTask.objects.get(pk=task.pk).status == TaskStatus.OPEN
+
+
+GONE = "此任务已不在你的待办中"
+
+
+def _gone(html: str, task: HumanTask) -> bool:
+    return (
+        GONE in html
+        and 'data-outcome="gone"' in html
+        and f'<tr id="tb-task-row-{task.pk}" hx-swap-oob="delete">' in html
+    )
+
+
+def test_a_task_handed_to_someone_else_answers_gone_in_the_panel(mine) -> None:  # type: ignore[no-untyped-def]
+    """The task was reassigned meanwhile: opening or posting the panel answers 200 (htmx swaps it) saying the
+    task is no longer in the list, and takes its row out — not a 404 htmx would silently drop."""
+    task, _reviewer, client = mine
+    HumanTask.objects.filter(pk=task.pk).update(assignee=f.user("colleague", roles=["reviewer"]))
+    response = client.get(url(task), {"panel": "1"}, **HTMX)
+    assert response.status_code == 200 and _gone(response.content.decode(), task)
+    response = client.post(url(task), {"panel": "1", "action": "complete", "approved": "on", "opinion": "同意"}, **HTMX)
+    assert response.status_code == 200 and _gone(response.content.decode(), task)
+    assert "审核" not in response.content.decode()  # nothing of a task no longer theirs is shown
+    assert HumanTask.objects.get(pk=task.pk).status == TaskStatus.OPEN
+    # The page itself still answers 404.
+    assert client.get(url(task)).status_code == 404
+
+
+@pytest.mark.parametrize("error", [PermissionDenied("无权办理此任务"), NotFound("任务不存在")])
+def test_a_refusal_from_the_service_answers_gone_in_the_panel(mine, monkeypatch, error) -> None:  # type: ignore[no-untyped-def]
+    """The service refuses (403) or no longer finds the task (404) while the panel posts: 200, gone, row out."""
+    task, _reviewer, client = mine
+
+    def refuse(**kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr("webui.views.task.human_task_save_draft", refuse)
+    response = client.post(url(task), {"panel": "1", "action": "draft", "opinion": "x"}, **HTMX)
+    assert response.status_code == 200 and _gone(response.content.decode(), task)

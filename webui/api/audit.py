@@ -14,15 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from domain.directory.models import Membership
 from processes.audit_selectors import audit_events_filtered
 from processes.models import AuditEvent
+from processes.selectors import actor_is_auditor
 from processes.services.audit import audit_verify
 from processes.services.audit_export import FORMATS, audit_export
 
-from .common import ExportFormatIsNotARenderer, errors
-
-AUDITOR_ROLE = "auditor"
+from .common import ExportFormatIsNotARenderer, actor_of, errors
 
 
 class IsAuditor(BasePermission):
@@ -32,9 +30,7 @@ class IsAuditor(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if user.is_staff or user.is_superuser:
-            return True
-        return Membership.objects.filter(user_id=user.pk, role__code=AUDITOR_ROLE).exists()
+        return actor_is_auditor(actor_of(request))
 
 
 class AuditFilterSerializer(serializers.Serializer):

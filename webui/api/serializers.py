@@ -13,6 +13,7 @@ from processes.models import (
     Incident,
     InstanceStatus,
     ProcessDefinition,
+    ProcessDraft,
     ProcessInstance,
     ServiceJob,
     TaskComment,
@@ -348,3 +349,121 @@ class IncidentSkipSerializer(serializers.Serializer):
 
 def problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:
     return [problem.as_dict() for problem in problems]
+
+
+# --- 流程设计 (the process designer) ---
+
+
+class HandlerParamSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField(help_text="bool、int、str、… / the parameter's type as documented")
+    doc = serializers.CharField(allow_blank=True)
+
+
+class HandlerDocSerializer(serializers.Serializer):
+    operator = serializers.CharField(help_text="服务任务的 operator，如 approvals/decision_record / the operator id")
+    summary = serializers.CharField(allow_blank=True, help_text="说明的第一句 / first sentence of the docstring")
+    doc = serializers.CharField(allow_blank=True, help_text="完整说明 / the whole docstring")
+    parameters = HandlerParamSerializer(many=True)
+    result = serializers.CharField(allow_blank=True, help_text="返回结果的内容 / what the result holds")
+    documented = serializers.BooleanField(help_text="是否写明了参数与结果 / whether Params and Result are given")
+
+
+class DesignerRoleSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DesignerFormSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="camunda:formKey 的值 / the value for camunda:formKey")
+    title = serializers.CharField(allow_blank=True)
+    source = serializers.ChoiceField(choices=["draft", "deployed"])  # type: ignore[assignment]
+
+
+class DesignerFormFilterSerializer(serializers.Serializer):
+    draft = serializers.IntegerField(required=False, help_text="加上此草稿的表单 / include this draft's forms")
+
+
+class DraftBaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcessDefinition
+        fields = ["id", "key", "version"]
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    base = DraftBaseSerializer(read_only=True, allow_null=True, help_text="打开自哪个已部署版本 / opened from")
+
+    class Meta:
+        model = ProcessDraft
+        fields = ["id", "key", "name", "revision", "created_at", "updated_at", "base"]
+
+
+class DraftDetailSerializer(DraftSerializer):
+    forms = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="forms/<表单标识>.json → JSON 文本（另含随图的 .dmn） / form files (and DMN tables)",
+    )
+
+    class Meta(DraftSerializer.Meta):
+        fields = [*DraftSerializer.Meta.fields, "bpmn_xml", "forms"]
+
+
+class DraftCreateSerializer(serializers.Serializer):
+    from_definition = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="从此已部署版本打开；不填则新建空白流程 / or blank"
+    )
+
+
+class DraftUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="Camunda Modeler 等导出的 .bpmn / a .bpmn file")
+
+
+class DraftSaveSerializer(serializers.Serializer):
+    bpmn_xml = serializers.CharField(trim_whitespace=False)
+    forms = serializers.DictField(
+        child=serializers.CharField(trim_whitespace=False, allow_blank=True),
+        required=False,
+        help_text="不填则不变；填则替换全部表单 / omitted: unchanged; given: replaces every form",
+    )
+    revision = serializers.IntegerField(min_value=1, help_text="加载或上次保存时的版本号 / the revision you hold")
+
+
+class DraftSavedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcessDraft
+        fields = ["revision", "key", "name", "updated_at"]
+
+
+class DraftConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    revision = serializers.IntegerField(help_text="当前版本号 / the revision now stored")
+
+
+class DesignerProblemSerializer(serializers.Serializer):
+    element_id = serializers.CharField(allow_blank=True, help_text="出错的图元素 / the diagram element")
+    message = serializers.CharField()
+    file = serializers.CharField(allow_blank=True)
+    line = serializers.IntegerField(allow_null=True)
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+
+
+class DraftValidationSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    process_key = serializers.CharField(allow_blank=True)
+    errors = DesignerProblemSerializer(many=True)  # type: ignore[assignment]
+    warnings = DesignerProblemSerializer(many=True)
+
+
+class DraftDeployInputSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="变更说明 / what changed"
+    )
+
+
+class DraftDeployedSerializer(serializers.Serializer):
+    created = serializers.BooleanField(help_text="是否建立了新版本 / whether a new version was stored")
+    definition_id = serializers.IntegerField()
+    key = serializers.CharField()
+    version = serializers.IntegerField()
+    warnings = DesignerProblemSerializer(many=True)

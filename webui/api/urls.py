@@ -1,4 +1,4 @@
-"""/api/…: definitions, instances, inbox, task actions, messages, incidents, audit, token auth."""
+"""/api/…: definitions, instances, inbox, task actions, messages, incidents, audit, designer, token auth."""
 
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from .audit import urlpatterns as audit_urlpatterns
 from .definitions import DefinitionViewSet
+from .designer import urlpatterns as designer_urlpatterns
 from .incidents import IncidentViewSet
 from .instances import InstanceViewSet, MessageView
 from .notifications import urlpatterns as notification_urlpatterns
@@ -25,6 +26,7 @@ urlpatterns = [
     path("messages/", MessageView.as_view(), name="messages"),
     path("auth/token/", obtain_auth_token, name="token"),
     *supervision_urlpatterns,
+    *designer_urlpatterns,
     path("", include(router.urls)),
     *audit_urlpatterns,
     *notification_urlpatterns,

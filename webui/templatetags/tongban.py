@@ -1,4 +1,5 @@
-"""Shell template tags: the signed-in user's departments and roles; readable audit actions."""
+"""Shell template tags: the signed-in user's departments and roles; readable audit actions; one language of a
+bilingual service message; people by name."""
 
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.utils.safestring import SafeString
 
 from domain.directory.models import Membership
 from webui.audit_labels import AUDIT_ACTION_LABELS, audit_action_label
+from webui.i18n import one_language as _one_language
 
 register = template.Library()
 
@@ -47,3 +49,9 @@ def audit_action(action: str, code: bool = False) -> SafeString:
             action,
         )
     return format_html('<span class="tb-action" title="{}">{}</span>', action, label)
+
+
+@register.filter
+def one_language(text: Any) -> str:
+    """`{{ error|one_language }}`: of a service's "中文 / English" message, the half in the page's language."""
+    return "" if text is None else _one_language(str(text))

@@ -1,8 +1,9 @@
 """Attachments in the web UI: the download view, and storing the files posted with a task form.
 
-A download is allowed to whoever may see the case (a task of it, its starter, staff); anyone else gets
-404. The file always comes as a download (never shown inline), typed only from the allowed list, with
-`nosniff` and a sandbox CSP, so an uploaded HTML or SVG can never run in the site's origin.
+A download is allowed to whoever may open the case (processes.selectors.instance_visible_to: a task of
+it, its starter, its department's supervisors, auditors, staff); anyone else gets 404. The file always
+comes as a download (never shown inline), typed only from the allowed list, with `nosniff` and a sandbox
+CSP, so an uploaded HTML or SVG can never run in the site's origin.
 """
 
 from collections.abc import Iterable
@@ -12,15 +13,20 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from processes.attachment_selectors import attachment_for_download, attachment_ids_of_instance
+from processes.attachment_selectors import attachment_for_download
 from processes.errors import NotFound, ValidationFailed
 from processes.models import Attachment, HumanTask
 from processes.ports import Actor, directory
-from processes.services.attachments import attachment_add, attachment_id_of, attachment_ref, download_content_type
+from processes.services.attachments import (
+    attachment_add,
+    attachment_ref,
+    attachment_refs_kept,
+    download_content_type,
+)
 from webui.forms_jsonschema import AttachmentItem, attachment_fields
+from webui.i18n import one_language
 
 
 @login_required
@@ -28,7 +34,7 @@ from webui.forms_jsonschema import AttachmentItem, attachment_fields
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     actor = directory().actor_for(request.user)
     try:
-        attachment = attachment_for_download(attachment_id=attachment_id, actor=actor, is_staff=request.user.is_staff)
+        attachment = attachment_for_download(attachment_id=attachment_id, actor=actor)
         handle = attachment.file.open("rb")
     except (NotFound, FileNotFoundError) as error:
         raise Http404 from error
@@ -57,40 +63,32 @@ def attachment_items(attachments: Iterable[Attachment]) -> dict[str, AttachmentI
     }
 
 
-def _kept_refs(task: HumanTask, schema: dict[str, Any] | None, data: dict[str, Any]) -> set[str]:
-    """References posted back that are this case's attachments."""
-    posted = set()
-    for name in attachment_fields(schema):
-        value = data.get(name)
-        posted.update(value if isinstance(value, list) else [value] if value else [])
-    ids = {i for i in map(attachment_id_of, posted) if i is not None}
-    return {attachment_ref(i) for i in attachment_ids_of_instance(instance_id=task.instance_id, ids=ids)}
+def _posted_refs(value: Any) -> list[str]:
+    return [str(v) for v in (value if isinstance(value, list) else [value] if value else [])]
 
 
 def form_uploads(
     *, task: HumanTask, actor: Actor, schema: dict[str, Any] | None, data: dict[str, Any], files: MultiValueDict
 ) -> dict[str, list[str]]:
     """Store the files posted for the form's attachment fields and put their references into `data` (in
-    place, so a form shown again keeps them); per-field errors for refused files and foreign references.
+    place, so a form shown again keeps them); per-field errors for refused files and for references the
+    case may not keep (processes.services.attachments.attachment_refs_kept).
 
     A single-file field takes the new file over the one posted back.
     """
-    errors: dict[str, list[str]] = {}
-    known = _kept_refs(task, schema, data)
-    for name, multiple in attachment_fields(schema).items():
-        value = data.get(name)
-        posted = [str(v) for v in (value if isinstance(value, list) else [value] if value else [])]
-        kept = [ref for ref in posted if ref in known]
-        for ref in posted:
-            if ref not in known:
-                errors.setdefault(name, []).append(_("附件 %(ref)s 不属于本案卷，请重新上传。") % {"ref": ref})
+    fields = attachment_fields(schema)
+    kept_by_field, errors = attachment_refs_kept(
+        instance_id=task.instance_id, posted={name: _posted_refs(data.get(name)) for name in fields}
+    )
+    for name, multiple in fields.items():
+        kept = kept_by_field.get(name, [])
         new = []
         uploads = files.getlist(name)
         for upload in uploads if multiple else uploads[-1:]:
             try:
                 new.append(attachment_ref(attachment_add(task_id=task.pk, actor=actor, upload=upload, field=name).pk))
             except ValidationFailed as error:
-                errors.setdefault(name, []).append(error.message)
+                errors.setdefault(name, []).append(one_language(error.message))
         refs = kept + new if multiple else (new[-1:] or kept[-1:])
         if multiple:
             data[name] = refs

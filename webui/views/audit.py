@@ -1,6 +1,7 @@
 """审计 — search the audit trail, read one event with its hash and neighbours, verify the chain, export.
 
-Only auditors (the API's `IsAuditor` rule: staff, superuser or role "auditor") get in; others get 403.
+Signed out, every page sends you to log in; signed in, only auditors (the API's `IsAuditor` rule,
+processes.selectors.actor_is_auditor: staff, superuser or role "auditor") get in; others get 403.
 The search is keyset-paged newest first, one row more than a page to know whether another exists: no
 count(*) and a fixed number of queries whatever the page holds. With htmx, filters and pages swap the
 results block in place (the URL follows) and the chain verification answers in place; without
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -27,6 +29,7 @@ from processes.services.audit import GENESIS_HASH, VerifyResult, audit_verify, c
 from processes.services.audit_export import FORMATS, audit_export
 from webui.api.audit import IsAuditor
 from webui.audit_labels import audit_action_choices
+from webui.forms import department_tree_choices
 
 AUDIT_PAGE_SIZE = 50
 PAYLOAD_PREVIEW = 120
@@ -43,7 +46,8 @@ class AuditFilterForm(forms.Form):
     since = forms.DateTimeField(label=_("起始时间"), required=False, input_formats=_DATETIME_FORMATS)
     until = forms.DateTimeField(label=_("截止时间"), required=False, input_formats=_DATETIME_FORMATS)
     process = forms.CharField(label=_("流程"), required=False, max_length=200)
-    department = forms.IntegerField(label=_("部门 ID"), required=False, min_value=1)
+    # The id, chosen from the department tree (department_tree_choices) on the page.
+    department = forms.IntegerField(label=_("部门"), required=False, min_value=1)
     actor = forms.CharField(label=_("操作人"), required=False, max_length=150)
     action = forms.CharField(label=_("操作"), required=False, max_length=100)
 
@@ -132,10 +136,20 @@ def _search_context(request: HttpRequest, data: QueryDict) -> dict[str, Any]:
         "query": query.urlencode(),
         "formats": sorted(FORMATS),
         "action_choices": _action_choices(form),
+        "department_choices": _department_choices(form),
         "export_cookie": EXPORT_COOKIE,
         "target": RESULTS_TARGET,
         "verify_target": VERIFY_TARGET,
     }
+
+
+def _department_choices(form: AuditFilterForm) -> list[tuple[int, str]]:
+    """The department tree for the filter's select; an id asked for that is not in it stays selectable."""
+    choices = department_tree_choices()
+    asked = getattr(form, "cleaned_data", {}).get("department")
+    if asked is not None and asked not in dict(choices):
+        choices.append((asked, f"#{asked}"))
+    return choices
 
 
 def _action_choices(form: AuditFilterForm) -> list[tuple[str, str]]:
@@ -154,6 +168,7 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
     return response
 
 
+@login_required
 @require_GET
 def audit_search(request: HttpRequest) -> HttpResponse:
     """审计检索: filters in the querystring, 50 events a page, newest first."""
@@ -164,6 +179,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     return _render(request, "webui/audit/search.html", context)
 
 
+@login_required
 @require_POST
 def audit_verify_chain(request: HttpRequest) -> HttpResponse:
     """链校验: walk the whole chain; the result in place (htmx) or on the search page, filters kept."""
@@ -175,6 +191,7 @@ def audit_verify_chain(request: HttpRequest) -> HttpResponse:
     return _render(request, "webui/audit/search.html", {**_search_context(request, data), "verify": result})
 
 
+@login_required
 @require_GET
 def audit_event(request: HttpRequest, event_id: int) -> HttpResponse:
     """事件详情: every field, the payload pretty-printed, the hashes and whether they hold, the neighbours."""
@@ -193,6 +210,7 @@ def audit_event(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "webui/audit/event.html", context)
 
 
+@login_required
 @require_GET
 def audit_export_download(request: HttpRequest) -> StreamingHttpResponse:
     """导出: the current filter as CSV, XLSX or JSON lines, streamed; the export itself is audited.

@@ -27,7 +27,7 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        login_success_record(username=form.get_user().get_username())
+        login_success_record(username=form.get_user().get_username(), ip=client_ip(self.request))
         return super().form_valid(form)
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:

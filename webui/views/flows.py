@@ -1,5 +1,5 @@
-"""流程 — operator pages: process definitions by key, the versions of one key with their BPMN download,
-and the incidents list with 重试 / 跳过.
+"""流程 — operator pages: process definitions by key, the BPMN download of a version, and the incidents
+list with 重试 / 跳过. The versions of one key, their diff and migration are in flows_versions.py.
 
 Staff only, the REST API's rule (`IsAdminUser`); a signed-in non-staff user gets a 403 page saying why.
 Retry and skip go through processes.services.jobs; what happened is shown as a message (post, redirect,
@@ -14,27 +14,25 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.permissions import IsAdminUser
 
 from processes.errors import NotFound, ProcessError
-from processes.models import Incident, InstanceStatus
+from processes.models import Incident
 from processes.ports import directory
 from processes.selectors_definitions import (
     definition_summaries,
-    definition_versions,
-    definition_xml,
     incident_error_codes,
     incident_row,
     incidents_filtered,
 )
 from processes.services.jobs import incident_retry, incident_skip
+from webui.i18n import one_language
 
 View = Callable[..., HttpResponse]
 DEFINITIONS_PAGE_SIZE = 50
@@ -107,36 +105,6 @@ def definitions(request: HttpRequest) -> HttpResponse:
         "previous_url": _with(query, page=page - 1) if page > 1 else "",
     }
     return render(request, "webui/flows/definitions.html", context)
-
-
-@staff_only
-@require_GET
-def versions(request: HttpRequest, key: str) -> HttpResponse:
-    """One key's versions, newest first, with instance counts by status and the BPMN download."""
-    try:
-        found = definition_versions(key=key)
-    except NotFound as error:
-        raise Http404(error.message) from error
-    statuses = InstanceStatus.choices
-    rows = [
-        {"row": row, "counts": [(value, row.instances.get(value, 0)) for value, _label in statuses]} for row in found
-    ]
-    context = {"key": key, "latest": found[0].definition, "statuses": statuses, "rows": rows}
-    return render(request, "webui/flows/versions.html", context)
-
-
-@staff_only
-@require_GET
-def definition_download(request: HttpRequest, key: str, version: int) -> HttpResponse:
-    """The BPMN XML of one version as a file: never rendered by the browser, never sniffed as HTML."""
-    try:
-        xml = definition_xml(key=key, version=version)
-    except NotFound as error:
-        raise Http404(error.message) from error
-    response = HttpResponse(xml.encode("utf-8"), content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, f"{key}-v{version}.bpmn") or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _incident_page(status: str, data: QueryDict) -> tuple[list[Incident], int | None, int | None]:
@@ -233,7 +201,7 @@ def _resolve(request: HttpRequest, incident_id: int, action: Callable[[], object
     try:
         action()
     except ProcessError as error:
-        return _outcome(request, incident_id, messages.ERROR, f"#{incident_id}：{error.message}")
+        return _outcome(request, incident_id, messages.ERROR, f"#{incident_id}：{one_language(error.message)}")
     return _outcome(request, incident_id, messages.SUCCESS, done)
 
 

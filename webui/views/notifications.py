@@ -34,6 +34,7 @@ SHOWS = [("all", gettext_lazy("全部")), ("unread", gettext_lazy("未读"))]
 KIND_LABELS = {
     "reminder": gettext_lazy("催办"),
     "reassigned": gettext_lazy("改派"),
+    "delegated": gettext_lazy("转办"),
     "task_escalated_blue": gettext_lazy("提醒"),
     "task_escalated_yellow": gettext_lazy("预警"),
     "task_escalated_red": gettext_lazy("逾期"),

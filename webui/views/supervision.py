@@ -28,6 +28,7 @@ from processes.errors import Conflict, ProcessError
 from processes.league import league_table, league_xlsx
 from processes.models import ExtensionRequest
 from processes.ports import Actor, directory
+from processes.selectors import supervision_task_rows
 from processes.services.supervision import (
     extension_decide,
     supervised_department_ids,
@@ -36,6 +37,7 @@ from processes.services.supervision import (
     tasks_supervised,
 )
 from webui.forms import selected_task_ids
+from webui.i18n import one_language
 from webui.views.workbench import task_row
 
 PAGE_SIZE = 25
@@ -112,7 +114,7 @@ def _supervised(actor: Actor, data: QueryDict, now: Any) -> Any:
     """The open tasks the list's filters select, with what a row shows joined in."""
     assignee = (data.get("assignee") or "").strip()
     assignee_id = directory().user_id_for_username(assignee) if assignee else None
-    return tasks_supervised(
+    tasks = tasks_supervised(
         actor,
         kind=_kind(data),
         process_key=(data.get("process") or "").strip(),
@@ -120,7 +122,8 @@ def _supervised(actor: Actor, data: QueryDict, now: Any) -> Any:
         level=_int(data.get("level")),
         assignee_id=-1 if assignee and assignee_id is None else assignee_id,
         now=now,
-    ).select_related("department")
+    )
+    return supervision_task_rows(tasks)
 
 
 def _list_context(actor: Actor, scope: list[int] | None, data: QueryDict) -> dict[str, Any]:
@@ -167,9 +170,9 @@ def _remind(actor: Actor, task_id: int, message: str) -> Outcome:
         minutes = error.detail.get("retry_after_minutes") if isinstance(error.detail, dict) else None
         if minutes is not None:
             return Outcome(False, _("该任务刚催办过，请 %(minutes)s 分钟后再试。") % {"minutes": minutes})
-        return Outcome(False, error.message)
+        return Outcome(False, one_language(error.message))
     except ProcessError as error:
-        return Outcome(False, error.message)
+        return Outcome(False, one_language(error.message))
     return Outcome(True, _("已催办：%(name)s") % {"name": reminder.task.name})
 
 
@@ -200,7 +203,7 @@ def _reassign(actor: Actor, task_ids: list[int], target: str, as_role: bool) -> 
             task_ids=task_ids, actor=actor, to_username="" if as_role else target, to_role=target if as_role else ""
         )
     except ProcessError as error:
-        return Outcome(False, error.message)
+        return Outcome(False, one_language(error.message))
     return Outcome(True, _("已改派 %(count)s 个任务给 %(target)s。") % {"count": len(tasks), "target": target})
 
 
@@ -223,9 +226,10 @@ def supervision_reassign(request: HttpRequest) -> HttpResponse:
 
 
 def _extension_requests(scope: list[int] | None) -> Any:
-    requests = ExtensionRequest.objects.select_related(
-        "task__department", "task__instance", "requested_by", "decided_by"
-    ).order_by("created_at", "pk")
+    # The row links to the case by the task's instance id: the instance itself (its state) is not loaded.
+    requests = ExtensionRequest.objects.select_related("task__department", "requested_by", "decided_by").order_by(
+        "created_at", "pk"
+    )
     return requests if scope is None else requests.filter(task__department_id__in=scope)
 
 
@@ -251,7 +255,7 @@ def _decide(actor: Actor, request_id: int, approve: bool, note: str) -> Outcome:
     try:
         decided = extension_decide(request_id=request_id, actor=actor, approve=approve, note=note)
     except ProcessError as error:
-        return Outcome(False, error.message)
+        return Outcome(False, one_language(error.message))
     if not approve:
         return Outcome(True, _("已驳回延期申请。"))
     due = timezone.localtime(decided.task.due_at).strftime("%Y-%m-%d %H:%M") if decided.task.due_at else "—"

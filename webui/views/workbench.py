@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,9 +25,11 @@ from processes.keyset import Page, keyset_page
 from processes.models import HumanTask, TaskStatus
 from processes.ports import Actor, directory
 from processes.selectors import (
+    INBOX_TABS,
     INSTANCE_SORT_KEYS,
     TASK_SORT_KEYS,
     inbox_for_actor,
+    inbox_process_choices,
     inbox_tab_tasks,
     saved_filters_for,
     started_instances,
@@ -36,6 +39,7 @@ from processes.selectors import (
 from processes.services.inbox import human_task_claim
 from processes.services.saved_filters import saved_filter_delete, saved_filter_query, saved_filter_save
 from webui.forms import TAB_CHOICES, InboxFilterForm, selected_task_ids
+from webui.i18n import one_language
 
 INBOX_PAGE_SIZE = 25
 RESULTS_TARGET = "tb-inbox-results"
@@ -67,7 +71,9 @@ def task_row(task: HumanTask, now: datetime) -> TaskRow:
 def _filter_form(data: QueryDict, actor: Actor) -> InboxFilterForm:
     department_ids = sorted({dept for dept, _role in actor.memberships})
     departments = list(Department.objects.filter(pk__in=department_ids).order_by("path").values_list("pk", "name"))
-    return InboxFilterForm(data, departments=departments)
+    tab = data.get("tab", "")
+    processes = inbox_process_choices(actor, tab=tab if tab in INBOX_TABS else "mine")
+    return InboxFilterForm(data, departments=departments, processes=processes)
 
 
 def _page_url(data: QueryDict, *, after: str = "", before: str = "") -> str:
@@ -106,12 +112,16 @@ def _render_inbox(request: HttpRequest, data: QueryDict, extra: dict[str, Any] |
     form = _filter_form(data, actor)
     context = {"form": form, "tabs": TAB_CHOICES, "target": RESULTS_TARGET, **_results(actor, form, data)}
     context.update(extra or {})
-    # htmx asks for the results only when it swaps them in place (filters, pages, bulk claim).
-    if request.headers.get("HX-Target") == RESULTS_TARGET:
-        return render(request, "webui/inbox/results.html", context)
+    # The results block carries the 保存筛选 form's query and the saved views (which one is current), so
+    # both follow the filters when htmx swaps the block alone.
     context["saved_filters"] = list(saved_filters_for(user_id=_user_id(request)))
     context["saved_query"] = saved_filter_query(data.urlencode())
-    return render(request, "webui/inbox.html", context)
+    # htmx asks for the results only when it swaps them in place (filters, pages, bulk claim).
+    fragment = request.headers.get("HX-Target") == RESULTS_TARGET
+    response = render(request, "webui/inbox/fragment.html" if fragment else "webui/inbox.html", context)
+    # The same URL answers a whole page or a fragment: caches (and the browser's Back) must keep them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 @login_required
@@ -125,10 +135,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def bulk_claim(actor: Actor, task_ids: list[int]) -> ClaimReport:
-    """Claim each task on its own: a 409 or 403 on one is reported and the others still go through."""
+    """Claim each task on its own: a 409 or 403 on one is reported and the others still go through.
+
+    A task the person may not see is reported as every page reports it, not found: nothing of it (who
+    holds it, whose it is) is told."""
     names = dict(visible_tasks(actor).filter(pk__in=task_ids).values_list("pk", "name"))
     report = ClaimReport()
     for task_id in task_ids:
+        if task_id not in names:
+            report.failed.append((task_id, "", str(_("任务不存在或无权查看"))))
+            continue
         try:
             human_task_claim(task_id=task_id, actor=actor)
         except ProcessError as error:
@@ -153,7 +169,7 @@ def inbox_claim(request: HttpRequest) -> HttpResponse:
     if report.claimed:
         messages.success(request, _("已签收 %(count)s 个任务。") % {"count": len(report.claimed)})
     for task_id, name, message in report.failed:
-        messages.error(request, f"#{task_id} {name}：{message}")
+        messages.error(request, f"#{task_id} {name}：{one_language(message)}")
     return redirect(f"{reverse('workbench:index')}?{data.urlencode()}")
 
 
@@ -171,7 +187,7 @@ def inbox_filter_save(request: HttpRequest) -> HttpResponse:
     try:
         saved = saved_filter_save(user_id=_user_id(request), name=request.POST.get("name", ""), query=query)
     except ProcessError as error:
-        messages.error(request, error.message)
+        messages.error(request, one_language(error.message))
         return redirect(f"{reverse('workbench:index')}?{saved_filter_query(query)}")
     messages.success(request, _("已保存常用筛选“%(name)s”。") % {"name": saved.name})
     return redirect(f"{reverse('workbench:index')}?{saved.query}")
@@ -183,5 +199,5 @@ def inbox_filter_delete(request: HttpRequest, filter_id: int) -> HttpResponse:
     try:
         saved_filter_delete(user_id=_user_id(request), filter_id=filter_id)
     except ProcessError as error:
-        messages.error(request, error.message)
+        messages.error(request, one_language(error.message))
     return redirect(reverse("workbench:index"))

@@ -38,6 +38,7 @@ ROLES: list[tuple[str, str, str]] = [
     ("supervisor", "督办人", "督办下级部门的待办与时限 / watches deadlines across the department subtree"),
     ("auditor", "审计员", "查询、核验和导出审计记录 / searches, verifies and exports the audit trail"),
     ("operator", "运维", "处理异常、重试或跳过服务任务 / handles incidents, retries or skips service tasks"),
+    ("designer", "流程设计员", "设计、校验和部署流程 / draws, validates and deploys processes"),
 ]
 
 
@@ -58,6 +59,7 @@ USERS: list[DemoUser] = [
     DemoUser("clerk2", "刘洋", (("330106-MZ", "cataloguer"),)),
     DemoUser("supervisor1", "赵磊", (("330106", "supervisor"),)),
     DemoUser("auditor1", "孙丽", (("330106-DSJ", "auditor"),)),
+    DemoUser("designer1", "郑洁", (("330106-DSJ", "designer"),)),
     DemoUser("applicant1", "吴涛（企业申请人）"),
 ]
 

@@ -1,0 +1,79 @@
+"""Reads for the migration part of the versions page: past batches of a process and their instances.
+
+One query per list, whatever it holds; the saved workflow states (the rollback snapshots) are never loaded.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from .models import InstanceMigration, MigrationBatch
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch_id: int
+    target_definition_id: int
+    target_version: int
+    created_at: datetime
+    created_by: str
+    rolled_back_at: datetime | None
+    rolled_back_by: str
+    instance_count: int
+    rolled_back_count: int
+
+
+@dataclass(frozen=True)
+class MigratedInstance:
+    instance_id: int
+    business_key: str
+    status: str
+    from_definition_id: int
+    from_version: int
+    rolled_back_at: datetime | None
+
+
+def migration_batches(*, process_key: str) -> list[BatchSummary]:
+    """Batches that moved instances of `process_key`, newest first, with how many instances each
+    moved and how many of those were rolled back."""
+    rows = (
+        MigrationBatch.objects.filter(target__key=process_key)
+        .annotate(
+            instance_count=Count("instances"),
+            rolled_back_count=Count("instances", filter=Q(instances__rolled_back_at__isnull=False)),
+        )
+        .order_by("-created_at", "-id")
+        .values_list(
+            "id",
+            "target_id",
+            "target__version",
+            "created_at",
+            "created_by__username",
+            "rolled_back_at",
+            "rolled_back_by__username",
+            "instance_count",
+            "rolled_back_count",
+        )
+    )
+    return [
+        BatchSummary(pk, target, version, created, by or "", back_at, back_by or "", count, back_count)
+        for pk, target, version, created, by, back_at, back_by, count, back_count in rows
+    ]
+
+
+def migration_batch_instances(*, batch_id: int) -> list[MigratedInstance]:
+    """The instances a batch moved, by instance id: the version each came from, whether it went back."""
+    rows = (
+        InstanceMigration.objects.filter(batch_id=batch_id)
+        .order_by("instance_id")
+        .values_list(
+            "instance_id",
+            "instance__business_key",
+            "instance__status",
+            "from_definition_id",
+            "from_definition__version",
+            "rolled_back_at",
+        )
+    )
+    return [MigratedInstance(*row) for row in rows]

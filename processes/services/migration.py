@@ -1,0 +1,325 @@
+"""Moving running instances to a newer version of their process, and back.
+
+A dry run says, per running or suspended instance of an older version, whether it can move and
+why not. A run moves every instance that can, each through the one locked path (lock, load,
+migrate, step, sync the inbox/timer/message rows, save, audit), keeping the state it had before so
+the batch can be rolled back. Instances that cannot move stay on their version and keep working.
+
+Each instance is committed on its own: a batch over many instances never holds every row lock (and
+the audit chain) at once. A rollback restores every instance of the batch that has not moved on
+since; one that has (a task completed, a timer fired) keeps the new version and is reported, the
+others are still rolled back.
+
+Inbox rows of tasks that survive keep their ids, assignee, claim, draft and deadline; a name,
+documentation, lane, candidates, form or priority that the new version changed is applied to them
+(a change made to the row itself, such as a supervisor's 改派, stays unless the diagram changed it).
+"""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..engine import expressions
+from ..engine.migrate import ActiveElement, Finding, MigrationVerdict, Migrator, progress_mark
+from ..engine.runtime import Workflow
+from ..errors import Conflict, NotFound, ProcessError
+from ..models import (
+    HumanTask,
+    InstanceMigration,
+    InstanceStatus,
+    MigrationBatch,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskCandidate,
+)
+from ..ports import Actor
+from .audit import audit_append
+from .deadlines import attribute_value
+from .definitions import HEAVY_FIELDS, compiled_for
+from .runner import Step, apply, time_limit
+
+MIGRATABLE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
+
+
+@dataclass(frozen=True)
+class InstanceVerdict:
+    """One instance in a dry run."""
+
+    instance_id: int
+    business_key: str
+    status: str
+    from_definition_id: int
+    from_version: int
+    active: list[ActiveElement]
+    migratable: bool
+    reasons: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RollbackResult:
+    batch: MigrationBatch
+    rolled_back: list[int]
+    # (instance id, why it stays on the new version)
+    kept: list[tuple[int, str]]
+
+
+class NotMigratable(Conflict):
+    """The instance changed since the dry run and can no longer move."""
+
+
+class _Migrators:
+    """One Migrator per (source version, target): the spec diff is computed once per pair."""
+
+    def __init__(self, target: ProcessDefinition) -> None:
+        self.target = compiled_for(target)
+        self._items: dict[tuple[int, str], Migrator] = {}
+
+    def for_definition(self, source: ProcessDefinition) -> Migrator:
+        key = (source.pk, source.content_hash)
+        if key not in self._items:
+            self._items[key] = Migrator(compiled_for(source), self.target)
+        return self._items[key]
+
+
+def _target(target_definition_id: int) -> ProcessDefinition:
+    target = ProcessDefinition.objects.defer(*HEAVY_FIELDS).filter(pk=target_definition_id).first()
+    if target is None:
+        raise NotFound(f"流程版本 {target_definition_id} 不存在 / definition {target_definition_id} not found")
+    return target
+
+
+def migration_candidates(target: ProcessDefinition) -> Any:
+    """Running and suspended instances of older versions of the target's process, oldest first."""
+    return (
+        ProcessInstance.objects.filter(
+            definition__key=target.key, definition__version__lt=target.version, status__in=MIGRATABLE_STATUSES
+        )
+        .select_related("definition")
+        .defer(*(f"definition__{name}" for name in HEAVY_FIELDS))
+        .order_by("pk")
+    )
+
+
+def _verdict(instance: ProcessInstance, verdict: MigrationVerdict) -> InstanceVerdict:
+    return InstanceVerdict(
+        instance_id=instance.pk,
+        business_key=instance.business_key,
+        status=instance.status,
+        from_definition_id=instance.definition_id,
+        from_version=instance.definition.version,
+        active=verdict.active,
+        migratable=verdict.migratable,
+        reasons=verdict.reasons,
+        notes=verdict.notes,
+    )
+
+
+def migration_dry_run(*, target_definition_id: int) -> list[InstanceVerdict]:
+    """Per instance of an older version: can it move to the target version, and if not, why not.
+
+    Nothing is written; each instance is checked by migrating a copy of its state in memory."""
+    target = _target(target_definition_id)
+    migrators = _Migrators(target)
+    verdicts = []
+    for instance in migration_candidates(target).iterator(chunk_size=200):
+        outcome = migrators.for_definition(instance.definition).migrate(
+            instance.state, step=instance.status == InstanceStatus.RUNNING, time_limit=time_limit()
+        )
+        verdicts.append(_verdict(instance, outcome.verdict))
+    return verdicts
+
+
+def migration_run(*, target_definition_id: int, actor: Actor) -> MigrationBatch:
+    """Move every migratable instance of an older version to the target, as one audited batch.
+
+    Each instance is checked again under its lock; one that can no longer move is skipped (and
+    named in the batch's audit event). Raises Conflict when no instance can move."""
+    target = _target(target_definition_id)
+    candidates = [v for v in migration_dry_run(target_definition_id=target.pk) if v.migratable]
+    if not candidates:
+        raise Conflict("没有可迁移的流程实例 / no running instance can be migrated to this version")
+    batch = MigrationBatch.objects.create(target=target, created_by_id=actor.user_id)
+    migrators = _Migrators(target)
+    migrated, skipped = [], []
+    for candidate in candidates:
+        try:
+            apply(candidate.instance_id, actor, _migrate_command(batch, target, migrators), allow_suspended=True)
+            migrated.append(candidate.instance_id)
+        except ProcessError as exc:  # changed since the dry run, ended, or its rows cannot be built
+            skipped.append({"instance_id": candidate.instance_id, "reason": exc.message})
+    audit_append(
+        "migration_batch_run",
+        actor=actor.username,
+        payload={
+            "batch_id": batch.pk,
+            "process_key": target.key,
+            "to_version": target.version,
+            "migrated": migrated,
+            "skipped": skipped,
+        },
+    )
+    return batch
+
+
+def _migrate_command(batch: MigrationBatch, target: ProcessDefinition, migrators: _Migrators) -> Any:
+    def command(step: Step) -> None:
+        instance = step.instance
+        source = instance.definition
+        if source.key != target.key or source.version >= target.version:
+            raise NotMigratable(f"实例已在版本 {source.version} / the instance is on version {source.version}")
+        outcome = migrators.for_definition(source).migrate(
+            instance.state, step=instance.status == InstanceStatus.RUNNING, time_limit=time_limit()
+        )
+        if outcome.workflow is None:
+            reasons = "; ".join(reason.message for reason in outcome.verdict.reasons)
+            raise NotMigratable(f"实例无法迁移 / the instance cannot be migrated: {reasons}")
+        InstanceMigration.objects.create(
+            batch=batch,
+            instance=instance,
+            from_definition_id=source.pk,
+            state_before=instance.state,
+            serializer_version_before=instance.serializer_version,
+            progress_after=progress_mark(outcome.workflow),
+        )
+        _switch(step, outcome.workflow, target)
+        step.audit.add(
+            "instance_migrated",
+            actor=step.actor.username,
+            instance=instance,
+            payload={
+                "batch_id": batch.pk,
+                "from_version": source.version,
+                "to_version": target.version,
+                "active": [a.element_id for a in outcome.verdict.active],
+                "notes": [n.message for n in outcome.verdict.notes],
+            },
+        )
+
+    return command
+
+
+_REFRESHED = ("name", "documentation", "lane", "candidate_roles", "candidate_users", "form_key", "priority")
+
+
+def _switch(step: Step, workflow: Workflow, definition: ProcessDefinition) -> None:
+    """Pin the locked instance to `definition` with `workflow`; save() then syncs and stores it."""
+    before = _task_settings(step.workflow)
+    step.workflow = workflow
+    step.instance.definition = definition
+    ProcessInstance.objects.filter(pk=step.instance.pk).update(definition=definition)
+    _refresh_open_tasks(step, before)
+
+
+def _task_settings(workflow: Workflow) -> dict[str, dict[str, Any]]:
+    """What the diagram says about each open human task, by spiff task id."""
+    settings = {}
+    for view in workflow.human_tasks():
+        people = view.people
+        settings[view.task_id] = {
+            "name": view.name,
+            "documentation": view.documentation,
+            "lane": view.lane,
+            "candidate_roles": list(people.get("candidate_roles") or []) or ([view.lane] if view.lane else []),
+            "candidate_users": list(people.get("candidate_users") or []),
+            "form_key": people.get("form_key", ""),
+            "priority": _priority(people.get("priority", ""), view.data),
+        }
+    return settings
+
+
+def _refresh_open_tasks(step: Step, before: dict[str, dict[str, Any]]) -> None:
+    """Surviving inbox rows take each setting the new version changed; what was done to the row
+    itself (a supervisor's 改派 to another role, a claim) stays unless the diagram changed that setting."""
+    after = _task_settings(step.workflow)
+    rows = HumanTask.objects.filter(instance=step.instance, status="open", spiff_task_id__in=list(after))
+    changed, recandidate = [], []
+    for row in rows:
+        old, new = before.get(str(row.spiff_task_id), {}), after[str(row.spiff_task_id)]
+        names = [name for name, value in new.items() if old.get(name) != value and getattr(row, name) != value]
+        for name in names:
+            setattr(row, name, new[name])
+        if names:
+            changed.append(row)
+        if {"candidate_roles", "candidate_users"} & set(names):
+            recandidate.append(row)
+    if changed:
+        HumanTask.objects.bulk_update(changed, list(_REFRESHED))
+    if recandidate:
+        TaskCandidate.objects.filter(task__in=recandidate).delete()
+        TaskCandidate.objects.bulk_create(
+            [TaskCandidate(task=row, role_code=role) for row in recandidate for role in row.candidate_roles]
+            + [TaskCandidate(task=row, username=user) for row in recandidate for user in row.candidate_users]
+        )
+
+
+def _priority(raw: str, data: dict[str, Any]) -> int:
+    try:
+        return int(attribute_value(raw, data)) if raw else 50
+    except (TypeError, ValueError, expressions.ExpressionError):
+        return 50
+
+
+def migration_rollback(*, batch_id: int, actor: Actor) -> RollbackResult:
+    """Put every instance of the batch back on the version and state it had before.
+
+    An instance that moved on since the migration (or ended) stays where it is and is listed in
+    `kept`; the others are rolled back. Raises Conflict if the batch was already rolled back or
+    no instance could be."""
+    batch = MigrationBatch.objects.select_related("target").filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound(f"迁移批次 {batch_id} 不存在 / migration batch {batch_id} not found")
+    if batch.rolled_back_at is not None:
+        raise Conflict(f"迁移批次 {batch_id} 已回滚 / migration batch {batch_id} was already rolled back")
+    rolled_back, kept = [], []
+    for record in batch.instances.filter(rolled_back_at__isnull=True).select_related("from_definition"):
+        try:
+            apply(record.instance_id, actor, _rollback_command(record, batch), allow_suspended=True)
+            rolled_back.append(record.instance_id)
+        except ProcessError as exc:
+            kept.append((record.instance_id, exc.message))
+    if not rolled_back:
+        detail = "; ".join(f"#{instance_id}: {reason}" for instance_id, reason in kept)
+        raise Conflict(f"没有实例可以回滚 / no instance of the batch can be rolled back: {detail}", detail=kept)
+    with transaction.atomic():
+        MigrationBatch.objects.filter(pk=batch.pk).update(
+            rolled_back_at=timezone.now(), rolled_back_by_id=actor.user_id
+        )
+        audit_append(
+            "migration_batch_rolled_back",
+            actor=actor.username,
+            payload={
+                "batch_id": batch.pk,
+                "process_key": batch.target.key,
+                "rolled_back": rolled_back,
+                "kept": [{"instance_id": i, "reason": r} for i, r in kept],
+            },
+        )
+    batch.refresh_from_db()
+    return RollbackResult(batch=batch, rolled_back=rolled_back, kept=kept)
+
+
+def _rollback_command(record: InstanceMigration, batch: MigrationBatch) -> Any:
+    def command(step: Step) -> None:
+        instance = step.instance
+        if instance.definition_id != batch.target_id:
+            raise Conflict(f"实例已不在版本 {batch.target.version} / the instance left version {batch.target.version}")
+        if progress_mark(step.workflow) != record.progress_after:
+            raise Conflict("实例在迁移后已继续办理，无法回滚 / the instance moved on after the migration")
+        source = record.from_definition
+        previous = Workflow.load(compiled_for(source), record.state_before, time_limit=time_limit())
+        _switch(step, previous, source)
+        InstanceMigration.objects.filter(pk=record.pk).update(rolled_back_at=timezone.now())
+        step.audit.add(
+            "instance_migration_rolled_back",
+            actor=step.actor.username,
+            instance=instance,
+            payload={"batch_id": batch.pk, "from_version": batch.target.version, "to_version": source.version},
+        )
+
+    return command

@@ -1,0 +1,254 @@
+"""流程设计 API for the browser modeler: handlers, roles and forms to pick from; my drafts (create blank
+or from a deployed version, upload a .bpmn, read, save with a revision check, delete); validate; deploy.
+
+Only designers (staff, or the DESIGNER_ROLE) get in (403); a draft that is not theirs is 404.
+"""
+
+from dataclasses import asdict
+from pathlib import PurePath
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from processes.selectors_designer import (
+    NOT_A_DESIGNER,
+    designer_forms,
+    designer_handlers,
+    designer_may_edit,
+    designer_roles,
+    draft_get,
+    drafts_of,
+)
+from processes.services.designer import (
+    DRAFT_MAX_BYTES,
+    DraftStale,
+    draft_create,
+    draft_delete,
+    draft_deploy,
+    draft_save,
+    draft_upload,
+    draft_validate,
+)
+
+from .common import actor_of, errors
+from .serializers import (
+    DefinitionErrorSerializer,
+    DesignerFormFilterSerializer,
+    DesignerFormSerializer,
+    DesignerRoleSerializer,
+    DraftConflictSerializer,
+    DraftCreateSerializer,
+    DraftDeployedSerializer,
+    DraftDeployInputSerializer,
+    DraftDetailSerializer,
+    DraftSavedSerializer,
+    DraftSaveSerializer,
+    DraftSerializer,
+    DraftUploadSerializer,
+    DraftValidationSerializer,
+    HandlerDocSerializer,
+    problem_dicts,
+)
+
+TAGS = ["designer"]
+
+
+class IsDesigner(BasePermission):
+    message = NOT_A_DESIGNER
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and designer_may_edit(actor_of(request)))
+
+
+class DesignerView(APIView):
+    permission_classes = [IsDesigner]
+
+
+class HandlersView(DesignerView):
+    @extend_schema(
+        tags=TAGS,
+        summary="可用的服务任务处理器及其参数 / registered handlers with their parameters",
+        responses={200: HandlerDocSerializer(many=True), **errors(403)},
+    )
+    def get(self, request: Request) -> Response:
+        docs = designer_handlers(actor=actor_of(request))
+        return Response(HandlerDocSerializer([asdict(doc) for doc in docs], many=True).data)
+
+
+class RolesView(DesignerView):
+    @extend_schema(
+        tags=TAGS,
+        summary="组织机构中的角色（候选组） / the directory's roles (candidate groups)",
+        responses={200: DesignerRoleSerializer(many=True), **errors(403)},
+    )
+    def get(self, request: Request) -> Response:
+        roles = [{"code": code, "name": name} for code, name in designer_roles(actor=actor_of(request))]
+        return Response(DesignerRoleSerializer(roles, many=True).data)
+
+
+class FormsView(DesignerView):
+    @extend_schema(
+        tags=TAGS,
+        summary="可选的任务表单 / task forms a user task may name",
+        parameters=[DesignerFormFilterSerializer],
+        responses={200: DesignerFormSerializer(many=True), **errors(400, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        query = DesignerFormFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = designer_forms(actor=actor_of(request), draft_id=query.validated_data.get("draft"))
+        return Response(DesignerFormSerializer([asdict(row) for row in rows], many=True).data)
+
+
+class DraftListView(DesignerView):
+    @extend_schema(
+        tags=TAGS,
+        summary="我的流程草稿（最近的在前） / my drafts, newest first",
+        responses={200: DraftSerializer(many=True), **errors(403)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(DraftSerializer(drafts_of(actor=actor_of(request)), many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="新建草稿：空白流程，或打开已部署版本 / new draft: blank, or from a deployed version",
+        request=DraftCreateSerializer,
+        responses={201: DraftDetailSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        body = DraftCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        draft = draft_create(actor=actor_of(request), from_definition_id=body.validated_data["from_definition"])
+        return Response(DraftDetailSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+
+class DraftUploadView(DesignerView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="上传 .bpmn 为草稿（保留 camunda: 属性） / upload a .bpmn as a draft (camunda: attributes kept)",
+        request={"multipart/form-data": DraftUploadSerializer},
+        responses={201: DraftDetailSerializer, **errors(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        body = DraftUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        # One byte past the limit is enough for the service to refuse a huge file without reading it all.
+        content = upload.read(DRAFT_MAX_BYTES + 1)
+        name = PurePath(upload.name or "upload.bpmn").name
+        draft = draft_upload(actor=actor_of(request), file_name=name, content=content)
+        return Response(DraftDetailSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+
+class DraftDetailView(DesignerView):
+    @extend_schema(
+        tags=TAGS,
+        summary="草稿（含 BPMN XML 与表单） / one draft with its XML and forms",
+        responses={200: DraftDetailSerializer, **errors(403, 404)},
+    )
+    def get(self, request: Request, draft_id: int) -> Response:
+        return Response(DraftDetailSerializer(draft_get(actor=actor_of(request), draft_id=draft_id)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="保存草稿 / save the draft",
+        description="`revision` 须为加载或上次保存时的版本号，否则 409 并返回当前版本号（不覆盖）。"
+        " / `revision` must be the one loaded or last saved; otherwise 409 with the current revision.",
+        request=DraftSaveSerializer,
+        responses={
+            200: DraftSavedSerializer,
+            409: OpenApiResponse(DraftConflictSerializer, description="已在别处保存 / saved elsewhere since"),
+            **errors(400, 403, 404),
+        },
+    )
+    def put(self, request: Request, draft_id: int) -> Response:
+        body = DraftSaveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            draft = draft_save(
+                actor=actor_of(request),
+                draft_id=draft_id,
+                bpmn_xml=data["bpmn_xml"],
+                revision=data["revision"],
+                forms=data.get("forms"),
+            )
+        except DraftStale as stale:
+            return Response({"detail": stale.message, "revision": stale.revision}, status=status.HTTP_409_CONFLICT)
+        return Response(DraftSavedSerializer(draft).data)
+
+    @extend_schema(tags=TAGS, summary="删除草稿 / delete the draft", responses={204: None, **errors(403, 404)})
+    def delete(self, request: Request, draft_id: int) -> Response:
+        draft_delete(actor=actor_of(request), draft_id=draft_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DraftValidateView(DesignerView):
+    @extend_schema(
+        tags=TAGS,
+        summary="校验草稿（与部署同一校验） / validate the draft as deploy would",
+        request=None,
+        responses={200: DraftValidationSerializer, **errors(403, 404)},
+    )
+    def post(self, request: Request, draft_id: int) -> Response:
+        result = draft_validate(actor=actor_of(request), draft_id=draft_id)
+        body = {
+            "ok": result.ok,
+            "process_key": result.process_key,
+            "errors": problem_dicts(result.errors),
+            "warnings": problem_dicts(result.warnings),
+        }
+        return Response(DraftValidationSerializer(body).data)
+
+
+class DraftDeployView(DesignerView):
+    @extend_schema(
+        tags=TAGS,
+        summary="部署草稿 / deploy the draft",
+        description="有效且内容有变则建新版本（201），内容未变则 200；无效则 400，不存储任何内容。"
+        " / A new version when valid and changed (201); 200 when unchanged; 400 and nothing stored when invalid.",
+        request=DraftDeployInputSerializer,
+        responses={
+            201: DraftDeployedSerializer,
+            200: DraftDeployedSerializer,
+            400: DefinitionErrorSerializer,
+            **errors(403, 404),
+        },
+    )
+    def post(self, request: Request, draft_id: int) -> Response:
+        body = DraftDeployInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = draft_deploy(actor=actor_of(request), draft_id=draft_id, note=body.validated_data["note"])
+        definition = result.definition
+        deployed = {
+            "created": result.created,
+            "definition_id": definition.pk,
+            "key": definition.key,
+            "version": definition.version,
+            "warnings": problem_dicts(result.warnings),
+        }
+        return Response(
+            DraftDeployedSerializer(deployed).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+urlpatterns = [
+    path("designer/handlers/", HandlersView.as_view(), name="designer_handlers"),
+    path("designer/roles/", RolesView.as_view(), name="designer_roles"),
+    path("designer/forms/", FormsView.as_view(), name="designer_forms"),
+    path("designer/drafts/", DraftListView.as_view(), name="designer_drafts"),
+    path("designer/drafts/upload/", DraftUploadView.as_view(), name="designer_draft_upload"),
+    path("designer/drafts/<int:draft_id>/", DraftDetailView.as_view(), name="designer_draft"),
+    path("designer/drafts/<int:draft_id>/validate/", DraftValidateView.as_view(), name="designer_draft_validate"),
+    path("designer/drafts/<int:draft_id>/deploy/", DraftDeployView.as_view(), name="designer_draft_deploy"),
+]

@@ -1,0 +1,308 @@
+/* 流程设计 — the modeler page: loads the draft, the role/handler/form lists for the properties panel, and
+   wires the toolbar (保存 / 校验 / 部署 / 下载 / 上传), autosave and the problems list.
+
+   Everything the page says comes from the json_script block "designer-config" rendered by Django
+   (translated there); the bpmn-js labels come from ./translate. */
+
+import './style.css';
+
+import { createApi } from './api';
+import { createAutosave } from './autosave';
+import { createModeler } from './editor';
+import { createProblems } from './problems';
+import { format } from './provider/util';
+
+const AUTOSAVE_DELAY_MS = 2500;
+
+function readConfig() {
+  const node = document.getElementById('designer-config');
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+function clock(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function processKey(modeler) {
+  const definitions = modeler.getDefinitions();
+  const process = definitions && definitions.get('rootElements').find((root) => root.$type === 'bpmn:Process');
+  return process ? process.id : 'process';
+}
+
+class DesignerPage {
+  constructor(root, config) {
+    this.root = root;
+    this.config = config;
+    this.strings = config.strings;
+    this.api = createApi(config.csrfToken);
+    this.status = root.querySelector('[data-save-status]');
+    this.notice = root.querySelector('[data-notice]');
+    this.dialog = root.querySelector('#tb-deploy-dialog');
+  }
+
+  say(text, { state = 'info', link = null, action = null } = {}) {
+    const parts = [document.createTextNode(text)];
+    if (link) {
+      const a = document.createElement('a');
+      a.href = link.href;
+      a.textContent = link.text;
+      a.dataset.turbo = 'false';
+      parts.push(document.createTextNode(' '), a);
+    }
+    if (action) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'mdc-button mdc-button--outlined';
+      button.textContent = action.text;
+      button.addEventListener('click', action.run);
+      parts.push(document.createTextNode(' '), button);
+    }
+    this.notice.replaceChildren(...parts);
+    this.notice.dataset.state = state;
+    this.notice.hidden = false;
+  }
+
+  setStatus(state, data) {
+    const s = this.strings;
+    const text = {
+      saved: format(s.saved, { time: clock(data && data.updated_at ? new Date(data.updated_at) : new Date()) }),
+      saving: s.saving,
+      dirty: s.dirty,
+      failed: s.saveFailed,
+      conflict: s.conflictStatus,
+    }[state];
+    this.status.textContent = text;
+    this.status.dataset.saveState = state;
+  }
+
+  async loadLists() {
+    const { urls } = this.config;
+    const lists = await Promise.allSettled([
+      this.api.get(urls.roles),
+      this.api.get(urls.handlers),
+      this.api.get(urls.forms),
+      this.config.draft && this.config.draft.bpmn_xml ? Promise.resolve(this.config.draft) : this.api.get(urls.draft),
+    ]);
+    const [roles, handlers, forms, draft] = lists.map((item) => (item.status === 'fulfilled' ? item.value : null));
+    if (!draft) {
+      throw lists[3].reason;
+    }
+    if (!roles || !handlers || !forms) {
+      this.say(this.strings.listsFailed, { state: 'error' });
+    }
+    this.config.roles = roles || [];
+    this.config.handlers = handlers || [];
+    this.config.forms = forms || [];
+    return draft;
+  }
+
+  async start() {
+    let draft;
+    try {
+      draft = await this.loadLists();
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.modeler = createModeler({
+      canvas: this.root.querySelector('#tb-designer-canvas'),
+      properties: this.root.querySelector('#tb-designer-properties'),
+      config: this.config,
+    });
+    this.problems = createProblems({
+      list: this.root.querySelector('#tb-designer-problems'),
+      summary: this.root.querySelector('[data-problems-summary]'),
+      modeler: this.modeler,
+      strings: this.strings,
+    });
+    try {
+      await this.importXml(draft.bpmn_xml);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.autosave = createAutosave({
+      api: this.api,
+      url: this.config.urls.draft,
+      modeler: this.modeler,
+      revision: draft.revision,
+      delay: AUTOSAVE_DELAY_MS,
+      onStatus: (state, data) => this.setStatus(state, data),
+      onConflict: (body) => this.conflict(body),
+    });
+    this.setStatus('saved', draft);
+    this.modeler.on('commandStack.changed', () => this.autosave.changed());
+    this.wire();
+    this.root.dataset.state = 'ready';
+  }
+
+  async importXml(xml) {
+    const { warnings } = await this.modeler.importXML(xml);
+    this.fit();
+    if (warnings && warnings.length) {
+      const shown = warnings.map((warning) => ({ element_id: '', message: String(warning.message).split('\n')[0] }));
+      this.problems.show({ warnings: shown }, format(this.strings.importWarnings, { count: warnings.length }));
+    } else {
+      this.problems.clear();
+    }
+  }
+
+  /** The whole diagram in view beside the palette, never enlarged past 100 %. */
+  fit() {
+    const canvas = this.modeler.get('canvas');
+    const { inner, outer } = canvas.viewbox();
+    const palette = this.root.querySelector('.djs-palette');
+    const left = (palette ? palette.offsetLeft + palette.offsetWidth : 0) + 24;
+    const margin = 24;
+    if (!inner.width || !outer.width) return;
+    const scale = Math.min((outer.width - left - margin) / inner.width, (outer.height - 2 * margin) / inner.height, 1);
+    canvas.viewbox({
+      x: inner.x - left / scale,
+      y: inner.y - (outer.height / scale - inner.height) / 2,
+      width: outer.width / scale,
+      height: outer.height / scale,
+    });
+  }
+
+  fail(error) {
+    this.root.dataset.state = 'error';
+    this.say(format(this.strings.loadFailed, { error: error && error.message ? error.message : String(error) }), {
+      state: 'error',
+    });
+    if (window.console) window.console.error(error);
+  }
+
+  conflict(body) {
+    this.say(format(this.strings.conflict, { revision: body.revision || '?' }), {
+      state: 'error',
+      action: { text: this.strings.reload, run: () => window.location.reload() },
+    });
+  }
+
+  wire() {
+    const on = (action, handler) => {
+      this.root.querySelectorAll(`[data-action="${action}"]`).forEach((node) => {
+        node.addEventListener(node.tagName === 'INPUT' ? 'change' : 'click', (event) => {
+          handler(event).catch((error) => this.say(format(this.strings.requestFailed, { error: error.message }), { state: 'error' }));
+        });
+      });
+    };
+    on('save', () => this.autosave.save());
+    on('validate', () => this.validate());
+    on('deploy', () => this.deploy());
+    on('download', () => this.download());
+    on('upload', (event) => this.upload(event.target));
+    this.dialog.addEventListener('close', () => {
+      if (this.dialog.returnValue === 'deploy') {
+        this.confirmDeploy().catch((error) => this.say(format(this.strings.requestFailed, { error: error.message }), { state: 'error' }));
+      }
+    });
+    document.addEventListener('keydown', (event) => {
+      if ((event.ctrlKey || event.metaKey) && event.key === 's') {
+        event.preventDefault();
+        this.autosave.save();
+      }
+    });
+    const leave = () => this.autosave.flush();
+    window.addEventListener('pagehide', leave);
+    window.addEventListener('beforeunload', leave);
+    document.addEventListener('turbo:before-visit', leave);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') this.autosave.save();
+    });
+  }
+
+  /** Save what is unsaved, then run the server's validator (the one deploy uses) on the stored draft. */
+  async validate() {
+    this.problems.message(this.strings.validating, 'busy');
+    if (!(await this.autosave.save())) {
+      this.problems.message(this.strings.saveFirst, 'invalid');
+      return null;
+    }
+    const { data } = await this.api.post(this.config.urls.validate, {});
+    this.problems.show(data);
+    return data;
+  }
+
+  async deploy() {
+    const result = await this.validate();
+    if (!result) return;
+    if (!result.ok) {
+      this.problems.show(result, format(this.strings.deployInvalid, { count: result.errors.length }));
+      this.say(format(this.strings.deployInvalid, { count: result.errors.length }), { state: 'error' });
+      return;
+    }
+    this.dialog.returnValue = '';
+    this.dialog.showModal();
+  }
+
+  async confirmDeploy() {
+    const note = this.dialog.querySelector('textarea[name="note"]').value.trim();
+    this.say(this.strings.deploying, { state: 'busy' });
+    if (!(await this.autosave.save())) return;
+    let response;
+    try {
+      response = await this.api.post(this.config.urls.deploy, { note });
+    } catch (error) {
+      if (error.status === 400 && error.body && error.body.errors) {
+        const count = error.body.errors.length;
+        this.problems.show({ errors: error.body.errors, warnings: [] }, format(this.strings.deployInvalid, { count }));
+        this.say(format(this.strings.deployInvalid, { count }), { state: 'error' });
+        return;
+      }
+      throw error;
+    }
+    const { data } = response;
+    const href = this.config.urls.versions.replace('__KEY__', encodeURIComponent(data.key));
+    const link = this.config.canSeeVersions ? { href, text: this.strings.viewVersions } : null;
+    const text = data.created === false ? this.strings.unchanged : this.strings.deployed;
+    this.say(format(text, { version: data.version, key: data.key }), { state: 'ok', link });
+    this.dialog.querySelector('textarea[name="note"]').value = '';
+  }
+
+  async download() {
+    const { xml } = await this.modeler.saveXML({ format: true });
+    const url = URL.createObjectURL(new Blob([xml], { type: 'application/xml' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${processKey(this.modeler)}.bpmn`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  /** 上传: replace the canvas with a .bpmn file (e.g. exported by Camunda Modeler 5), then save it. */
+  async upload(input) {
+    const file = input.files && input.files[0];
+    input.value = '';
+    if (!file) return;
+    const text = await file.text();
+    try {
+      await this.importXml(text);
+    } catch (error) {
+      this.say(format(this.strings.uploadFailed, { name: file.name, error: error.message }), { state: 'error' });
+      return;
+    }
+    this.autosave.markDirty();
+    if (await this.autosave.save()) {
+      this.say(format(this.strings.uploaded, { name: file.name }), { state: 'ok' });
+    }
+  }
+}
+
+function boot() {
+  const root = document.getElementById('tb-designer');
+  const config = readConfig();
+  if (!root || !config || root.dataset.state !== 'loading') return;
+  root.dataset.state = 'starting';
+  new DesignerPage(root, config).start();
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', boot);
+} else {
+  boot();
+}
+document.addEventListener('turbo:load', boot);

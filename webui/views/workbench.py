@@ -25,7 +25,6 @@ from processes.keyset import Page, keyset_page
 from processes.models import HumanTask, TaskStatus
 from processes.ports import Actor, directory
 from processes.selectors import (
-    INBOX_TABS,
     INSTANCE_SORT_KEYS,
     TASK_SORT_KEYS,
     inbox_for_actor,
@@ -71,9 +70,7 @@ def task_row(task: HumanTask, now: datetime) -> TaskRow:
 def _filter_form(data: QueryDict, actor: Actor) -> InboxFilterForm:
     department_ids = sorted({dept for dept, _role in actor.memberships})
     departments = list(Department.objects.filter(pk__in=department_ids).order_by("path").values_list("pk", "name"))
-    tab = data.get("tab", "")
-    processes = inbox_process_choices(actor, tab=tab if tab in INBOX_TABS else "mine")
-    return InboxFilterForm(data, departments=departments, processes=processes)
+    return InboxFilterForm(data, departments=departments, processes=inbox_process_choices())
 
 
 def _page_url(data: QueryDict, *, after: str = "", before: str = "") -> str:

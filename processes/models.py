@@ -396,6 +396,8 @@ class ProcessDraft(models.Model):
     base = models.ForeignKey(ProcessDefinition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Bumped by every save; a save made from an older revision (a second tab) is refused, not merged.
     revision = models.PositiveIntegerField(default=1)
+    # The form editor's own counter: saving a form must not make the open modeler's next autosave stale.
+    forms_revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,16 +15,16 @@ from .juel import is_juel
 from .parser import (
     BPMN_NS,
     CAMUNDA_NS,
+    EXPRESSION_ATTRIBUTES,
     ISO_TIMER,
     SPIFF_NS,
     TONGBAN_NS,
     TongbanParser,
-    UntranslatableConditions,
-    juel_refusal_message,
+    UntranslatableExpressions,
     parse_escalation,
     parse_xml,
     read_people_attributes,
-    translate_juel_conditions,
+    translate_juel,
 )
 from .views import Problem
 
@@ -110,11 +110,8 @@ def compile_process(
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
         raise DefinitionInvalid([_problem_from(exc, file_name, tree)]) from exc
-    except UntranslatableConditions as exc:
-        problems = [
-            Problem(juel_refusal_message(element_id, reason), element_id, exc.file_name or file_name)
-            for element_id, reason in exc.refused
-        ]
+    except UntranslatableExpressions as exc:
+        problems = [Problem(message, element_id, exc.file_name or file_name) for element_id, message in exc.refused]
         raise DefinitionInvalid(problems) from exc
     except DefinitionInvalid:
         raise
@@ -174,9 +171,15 @@ def _expressions_in(tree: Any) -> list[tuple[str, str, str]]:
         if node.get("value"):
             found.append((element_owner(node), node.get("value"), "eval"))
     for node in tree.iter():
+        if not isinstance(node.tag, str):
+            continue
         for attr in ("departmentScope", "slaWorkingDays", "workingDays"):
-            value = node.get(f"{{{TONGBAN_NS}}}{attr}") if isinstance(node.tag, str) else None
+            value = node.get(f"{{{TONGBAN_NS}}}{attr}")
             if value:
+                found.append((node.get("id"), value, "eval"))
+        for attr in EXPRESSION_ATTRIBUTES:
+            value = (node.get(f"{{{CAMUNDA_NS}}}{attr}") or "").strip()
+            if is_juel(value):  # translated by translate_juel: `${…}` around our expression
                 found.append((node.get("id"), value, "eval"))
     return [item for item in found if item[1]]
 
@@ -204,12 +207,15 @@ def check_definition(
         tree = parse_xml(bpmn_xml, file_name)
     except ValidationException:
         raise DefinitionInvalid(errors) from None
-    # Translate as the parser did; a condition it refused is already among the errors.
-    refused = {element_id for element_id, _reason in translate_juel_conditions(tree)}
+    # Translate as the parser did; what it refused is already among the errors.
+    refused = {element_id for element_id, _reason in translate_juel(tree)}
+    flows = {node.get("id") for node in tree.iter(f"{{{BPMN_NS}}}sequenceFlow")}
     warnings: list[Problem] = []
     for element_id, source, mode in _expressions_in(tree):
-        if element_id in refused and is_juel(source):
+        if element_id in refused and (is_juel(source) or element_id in flows):
             continue
+        if is_juel(source):
+            source = source.strip()[2:-1]  # a translated attribute: the body is what runs
         try:
             expressions.check(source, mode=mode)
         except expressions.ExpressionError as exc:
@@ -267,7 +273,7 @@ def _check_people(
     except ValueError as exc:
         errors.append(Problem(f"催办阈值格式错误 / tongban:escalation: {exc}", element_id, file_name))
     due = people["due_date"].strip()
-    if due and not due.startswith("${"):
+    if due and not is_juel(due):  # an expression is checked with the others (_expressions_in)
         try:
             iso_due(due, timezone.now())
         except ValueError as exc:

@@ -5,7 +5,8 @@ name, type, documentation, the people attributes our parser reads (candidate rol
 priority, form, SLA, escalation, department scope), the service operator with its parameters and
 result variable, scripts, timer / message / error / signal definitions, conditions, a flow's
 source and target, a gateway's default flow, lanes, multi-instance settings, and the content of a
-user task's form when the form file changed. Layout (bpmndi) is not a change.
+user task's form when the form file changed. Layout (bpmndi) is not a change. An added element
+lists every property it is set to (before empty), a removed one every property it had (after empty).
 
 Values are shown as written in the XML (a JUEL condition stays `${approved}`).
 """
@@ -239,6 +240,15 @@ def form_changes(before: Any, after: Any) -> list[PropertyChange]:
     return changes
 
 
+def _whole(element: _Element, *, after: bool) -> ElementChange:
+    """Every property of an element that exists on one side only (its form named by key, not field by field)."""
+    changes = [
+        PropertyChange(name, None, value) if after else PropertyChange(name, value, None)
+        for name, value in element.properties.items()
+    ]
+    return ElementChange(element.element_id, element.element_type, element.name, changes)
+
+
 def diff_definitions(
     old_xml: str,
     new_xml: str,
@@ -249,8 +259,9 @@ def diff_definitions(
     old = _Reader(parse_xml(old_xml, "before.bpmn")).elements()
     new = _Reader(parse_xml(new_xml, "after.bpmn")).elements()
     forms_before, forms_after = _normalise_forms(old_forms), _normalise_forms(new_forms)
-    added = [ElementChange(e.element_id, e.element_type, e.name) for key, e in new.items() if key not in old]
-    removed = [ElementChange(e.element_id, e.element_type, e.name) for key, e in old.items() if key not in new]
+    # An added element lists what it is set to (before empty), a removed one what it was (after empty).
+    added = [_whole(e, after=True) for key, e in new.items() if key not in old]
+    removed = [_whole(e, after=False) for key, e in old.items() if key not in new]
     changed = []
     for key, after in new.items():
         before = old.get(key)

@@ -16,17 +16,29 @@ The subset and what it becomes:
 
 Refused: `#{}` deferred expressions, text around or between `${}`, method and function calls
 (`a.size()`, `fn:len(a)`), `?:`, lambdas, assignment, `;`, collection literals, `instanceof`,
-Camunda's `execution` object, and names Python reserves or our evaluator forbids.
+Camunda's `execution` object, names Python reserves or our evaluator forbids, and names of the
+evaluator's builtins and helpers (`${date}`, `${len}` would be a function, always true). Names and
+numbers are ASCII only: Python folds `𝐚𝐩𝐩𝐫𝐨𝐯𝐞𝐝` into `approved` and reads `٣` as 3, so a condition
+could test another variable than the one it shows.
+
+Camunda attributes (`camunda:assignee="${initiator}"`, dueDate, followUpDate, priority) go through
+`translate_attribute`: JUEL first; a body JUEL cannot parse is kept as it was before translation
+existed, restricted Python (`${len(reviewers) > 2 and 90 or 10}`), if the evaluator accepts it,
+its names are ASCII and it uses a builtin only by calling it. Anything else is refused.
 
 Not emulated: JUEL's type coercion (`"5" > 3`, `"a" + "b"`): values are compared as they are, so a
 string compared with a number fails at run time and opens an incident.
 """
 
+import ast
+import io
 import keyword
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .expressions import FORBIDDEN_NAMES
+from . import sandbox
+from .expressions import FORBIDDEN_NAMES, ExpressionError, check
 
 MAX_DEPTH = 40
 
@@ -44,10 +56,22 @@ _SYMBOLS = (
 )
 # Camunda objects that do not exist here (a condition using them could only fail at run time).
 _UNAVAILABLE = {"execution", "authenticatedUserId"}
+# The evaluator's own names: as a JUEL value each is a function or a class, never a process variable.
+SANDBOX_NAMES = frozenset({*sandbox.sandbox_builtins(sandbox.Clock(1.0)), *sandbox.HELPERS, "working_days_later"}) - {
+    "True",
+    "False",
+    "None",
+}
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 class JuelError(ValueError):
-    """A JUEL expression outside the subset we translate; the message says why, in both languages."""
+    """A JUEL expression outside the subset we translate; `zh` and `en` say why, `str()` gives both."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
 
 
 @dataclass(frozen=True)
@@ -64,22 +88,69 @@ def is_juel(source: str) -> bool:
     return text.startswith("${") or text.startswith("#{")
 
 
+def has_expression(value: str) -> bool:
+    """Whether an attribute value holds an expression anywhere (`user_${id}` too, which is refused)."""
+    return "${" in value or "#{" in value
+
+
 def translate(source: str) -> str:
     """`${…}` → an equivalent expression for our evaluator; JuelError if it cannot be done safely."""
+    return _Parser(_tokenize(_body(source))).parse()
+
+
+def translate_attribute(source: str) -> str:
+    """A Camunda attribute's `${…}` → an expression for our evaluator: JUEL, or the restricted Python
+    such attributes held before translation existed; JuelError (both reasons) if it is neither."""
+    body = _body(source)
+    try:
+        return _Parser(_tokenize(body)).parse()
+    except JuelError as juel_refusal:
+        try:
+            return _restricted_python(body)
+        except JuelError as python_refusal:
+            raise JuelError(
+                f"{juel_refusal.zh}；也不是可用的 Python 表达式：{python_refusal.zh}",
+                f"{juel_refusal.en}; nor a usable Python expression: {python_refusal.en}",
+            ) from None
+
+
+def _body(source: str) -> str:
     text = source.strip()
     if text.startswith("#{"):
-        raise JuelError("不支持 #{...} 延迟求值表达式 / deferred #{...} expressions are not supported")
+        raise JuelError("不支持 #{...} 延迟求值表达式", "deferred #{...} expressions are not supported")
     if not (text.startswith("${") and text.endswith("}")):
-        raise JuelError("只支持一个完整的 ${...} 表达式 / only a single ${...} expression is supported")
+        raise JuelError("只支持一个完整的 ${...} 表达式", "only a single ${...} expression is supported")
     body = text[2:-1]
     if not body.strip():
-        raise JuelError("表达式为空 / the expression is empty")
-    return _Parser(_tokenize(body)).parse()
+        raise JuelError("表达式为空", "the expression is empty")
+    return body
+
+
+def _restricted_python(body: str) -> str:
+    """`body` if it is an expression our evaluator accepts that means what it shows."""
+    try:
+        names = [t.string for t in tokenize.generate_tokens(io.StringIO(body).readline) if t.type == tokenize.NAME]
+        check(body)
+    except (tokenize.TokenError, SyntaxError, ExpressionError) as exc:
+        raise JuelError(f"不可用（{exc}）", f"{exc}") from None
+    foreign = next((name for name in names if not name.isascii()), None)
+    if foreign:
+        raise JuelError(f"变量名 '{foreign}' 只能使用 ASCII 字符", f"the name '{foreign}' must be ASCII")
+    tree = ast.parse(body.strip(), mode="eval")
+    used = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    used |= {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in SANDBOX_NAMES and id(node) not in used:
+            raise JuelError(
+                f"'{node.id}' 是内置函数，不是流程变量", f"'{node.id}' is a builtin, not a process variable"
+            )
+    return body.strip()
 
 
 def _refuse(zh: str, en: str, at: int | None = None) -> JuelError:
-    where = f" (位置 / at {at + 3})" if at is not None else ""  # + "${" and 1-based, as a designer counts
-    return JuelError(f"{zh} / {en}{where}")
+    if at is None:
+        return JuelError(zh, en)
+    return JuelError(f"{zh}（位置 {at + 3}）", f"{en} (at {at + 3})")  # + "${" and 1-based, as a designer counts
 
 
 def _tokenize(body: str) -> list[_Token]:
@@ -91,13 +162,19 @@ def _tokenize(body: str) -> list[_Token]:
             i += 1
         elif char in "'\"":
             i = _read_string(body, i, tokens)
-        elif char.isdigit() or (char == "." and body[i + 1 : i + 2].isdigit()):
+        elif char in _ASCII_DIGITS or (char == "." and body[i + 1 : i + 2] in _ASCII_DIGITS):
             i = _read_number(body, i, tokens)
-        elif char.isalpha() or char == "_":
+        elif char in _ASCII_LETTERS:
             start = i
-            while i < len(body) and (body[i].isalnum() or body[i] == "_"):
+            while i < len(body) and (body[i] in _ASCII_LETTERS or body[i] in _ASCII_DIGITS):
                 i += 1
             tokens.append(_Token("name", body[start:i], start))
+        elif not char.isascii():
+            raise _refuse(
+                f"变量名和数字只能使用 ASCII 字符，'{char}' 不行",
+                f"names and numbers must be ASCII, not '{char}'",
+                i,
+            )
         else:
             symbol = next((s for s in _SYMBOLS if body.startswith(s, i)), None)
             if symbol is None:
@@ -128,13 +205,13 @@ def _read_string(body: str, start: int, tokens: list[_Token]) -> int:
 
 def _read_number(body: str, start: int, tokens: list[_Token]) -> int:
     i = start
-    while i < len(body) and (body[i].isdigit() or body[i] == "."):
+    while i < len(body) and (body[i] in _ASCII_DIGITS or body[i] == "."):
         i += 1
     if i < len(body) and body[i] in "eE":
         i += 1
         if i < len(body) and body[i] in "+-":
             i += 1
-        while i < len(body) and body[i].isdigit():
+        while i < len(body) and body[i] in _ASCII_DIGITS:
             i += 1
     text = body[start:i]
     try:
@@ -143,7 +220,7 @@ def _read_number(body: str, start: int, tokens: list[_Token]) -> int:
         raise _refuse(f"数字格式错误 '{text}'", f"malformed number '{text}'", start) from None
     if number in ("inf", "nan"):
         raise _refuse(f"数字超出范围 '{text}'", f"number out of range '{text}'", start)
-    if i < len(body) and (body[i].isalpha() or body[i] == "_"):
+    if i < len(body) and (body[i] in _ASCII_LETTERS or not body[i].isascii()):
         raise _refuse(f"数字格式错误 '{text}{body[i]}'", f"malformed number '{text}{body[i]}'", start)
     tokens.append(_Token("num", number, start))
     return i
@@ -269,6 +346,12 @@ class _Parser:
             )
         if name.startswith("_") or keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in FORBIDDEN_NAMES:
             raise _refuse(f"变量名 '{name}' 不可用", f"the variable name '{name}' is not allowed", token.at)
+        if name in SANDBOX_NAMES:
+            raise _refuse(
+                f"'{name}' 是表达式的内置函数，不能作变量名",
+                f"'{name}' is a builtin of the evaluator, not a process variable",
+                token.at,
+            )
         return name
 
     def _expect(self, text: str) -> None:

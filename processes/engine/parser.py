@@ -1,6 +1,7 @@
 """Parsing: SpiffWorkflow's spiff parser, extended to keep the Camunda 7 attributes modelers write
 (and SpiffWorkflow drops), our `tongban:` attributes, and Camunda external service tasks."""
 
+import ast
 import re
 from typing import Any
 
@@ -136,41 +137,111 @@ class TongbanParser(SpiffBpmnParser):  # type: ignore[misc]
 
     def add_bpmn_xml(self, tree: Any, filename: str | None = None) -> None:
         quote_bare_timers(tree)
-        refused = translate_juel_conditions(tree)
+        refused = translate_juel(tree)
         if refused:
-            raise UntranslatableConditions(refused, filename or "")
+            raise UntranslatableExpressions(refused, filename or "")
         super().add_bpmn_xml(tree, filename)
 
 
-class UntranslatableConditions(Exception):
-    """JUEL conditions outside the subset juel.py translates: (element id, reason) for each."""
+class UntranslatableExpressions(Exception):
+    """`${…}` conditions and attributes we cannot translate safely: (element id, message) for each."""
 
     def __init__(self, refused: list[tuple[str, str]], file_name: str) -> None:
-        super().__init__("; ".join(f"{element_id}: {reason}" for element_id, reason in refused))
+        super().__init__("; ".join(f"{element_id}: {message}" for element_id, message in refused))
         self.refused = refused
         self.file_name = file_name
 
 
-def juel_refusal_message(element_id: str, reason: str) -> str:
-    return f"条件表达式无法转换 / cannot translate JUEL condition on {element_id}: {reason}"
+# Attributes that are an expression when they hold `${…}`; the people lists never are (a role named
+# `${group}` would match nobody).
+EXPRESSION_ATTRIBUTES = ("assignee", "dueDate", "followUpDate", "priority")
+_LIST_ATTRIBUTES = (
+    (CAMUNDA_NS, "camunda", "candidateGroups"),
+    (CAMUNDA_NS, "camunda", "candidateUsers"),
+    (TONGBAN_NS, "tongban", "candidateRoles"),
+)
+# A condition's `language`: absent or "python" is our evaluator (or `${…}`, translated); "juel" must be
+# `${…}`. Anything else (javascript, groovy, feel) would otherwise run as Python and mean something else.
+CONDITION_LANGUAGES = ("", "python", "juel")
 
 
-def translate_juel_conditions(tree: Any) -> list[tuple[str, str]]:
-    """Rewrite Camunda `${…}` sequence-flow conditions in place as our Python expressions.
+def translate_juel(tree: Any) -> list[tuple[str, str]]:
+    """Rewrite Camunda `${…}` conditions and task attributes in place for our evaluator; an attribute
+    keeps its `${…}` around the translated body, which marks it as an expression at run time.
 
-    Returns (element id, reason) for each condition that cannot be translated safely; those are
+    Returns (element id, bilingual message) for each one that cannot be translated safely; those are
     left as written, and the caller refuses the diagram."""
+    refused = _translate_conditions(tree)
+    for node in tree.iter():
+        if not isinstance(node.tag, str):
+            continue
+        for name in EXPRESSION_ATTRIBUTES:
+            value = node.get(f"{{{CAMUNDA_NS}}}{name}")
+            if value and juel.has_expression(value):
+                try:
+                    node.set(f"{{{CAMUNDA_NS}}}{name}", "${" + _attribute_expression(name, value) + "}")
+                except juel.JuelError as exc:
+                    refused.append((node.get("id", ""), _refusal(f"camunda:{name} 表达式", f"camunda:{name}", exc)))
+        for namespace, prefix, name in _LIST_ATTRIBUTES:
+            value = node.get(f"{{{namespace}}}{name}")
+            if value and juel.has_expression(value):
+                refused.append(
+                    (
+                        node.get("id", ""),
+                        f"{prefix}:{name} 只能列出名称，不支持表达式 '{value}' / {prefix}:{name} lists names; "
+                        f"expressions such as '{value}' are not supported (use camunda:assignee for one person)",
+                    )
+                )
+    return refused
+
+
+def _attribute_expression(name: str, value: str) -> str:
+    python = juel.translate_attribute(value)
+    top = ast.parse(python, mode="eval").body
+    gives_bool = isinstance(top, ast.Compare) or (isinstance(top, ast.UnaryOp) and isinstance(top.op, ast.Not))
+    if name == "assignee" and gives_bool:
+        # `${!initiator}`, `${a == b}`: true or false, never somebody's user name.
+        raise juel.JuelError("结果是真或假，不是用户名", "it gives true or false, not a user name")
+    return python
+
+
+def _translate_conditions(tree: Any) -> list[tuple[str, str]]:
     refused = []
     for node in tree.iter(f"{{{BPMN_NS}}}conditionExpression"):
+        owner = node.getparent()
+        owner_id = owner.get("id", "") if owner is not None else ""
         text = (node.text or "").strip()
+        language = (node.get("language") or "").strip()
+        if language.lower() not in CONDITION_LANGUAGES:
+            refused.append(
+                (
+                    owner_id,
+                    f"条件表达式的语言 '{language}' 不受支持（只支持 Python 或 JUEL ${{...}}） / the condition on "
+                    f"{owner_id} is in '{language}', which is not supported (use Python or JUEL ${{...}})",
+                )
+            )
+            continue
+        if language.lower() == "juel" and not juel.is_juel(text):
+            refused.append(
+                (
+                    owner_id,
+                    f"language='juel' 的条件必须写成 ${{...}} / the condition on {owner_id} says language='juel' "
+                    "but is not a ${...} expression",
+                )
+            )
+            continue
         if not juel.is_juel(text):
             continue
         try:
             node.text = juel.translate(text)
         except juel.JuelError as exc:
-            owner = node.getparent()
-            refused.append((owner.get("id", "") if owner is not None else "", str(exc)))
+            refused.append((owner_id, _refusal("条件表达式", f"JUEL condition on {owner_id}", exc)))
     return refused
+
+
+def _refusal(what_zh: str, what_en: str, exc: "juel.JuelError") -> str:
+    """One "中文 / English" message (so a page can show one half) from a refusal's two halves."""
+    return f"{what_zh}无法转换：{exc.zh} / cannot translate {what_en}: {exc.en}"
 
 
 def quote_bare_timers(tree: Any) -> None:

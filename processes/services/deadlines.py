@@ -25,7 +25,9 @@ class Deadline:
 
 
 def attribute_value(raw: str, data: dict[str, Any]) -> Any:
-    """A Camunda attribute: a literal, or `${expression}` evaluated over the task data."""
+    """A Camunda attribute: a literal, or `${expression}` evaluated over the task data. The parser has
+    already translated the body to our expression language (engine.parser.translate_juel), so JUEL such
+    as `${!initiator}` never reaches the evaluator as it was written."""
     match = _JUEL.match(raw.strip())
     if match:
         return expressions.evaluate(match.group(1), data)

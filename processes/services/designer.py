@@ -18,6 +18,7 @@ from .definitions import FORM_PREFIX, DeployResult, ValidationResult, definition
 
 __all__ = [
     "DRAFT_MAX_BYTES",
+    "DraftOutdated",
     "DraftStale",
     "designer_may_edit",
     "draft_create",
@@ -68,6 +69,24 @@ class DraftStale(Conflict):
             detail={"revision": revision},
         )
         self.revision = revision
+
+
+class DraftOutdated(Conflict):
+    """Someone deployed a newer version of the process since this draft was opened from its base:
+    deploying it as it is would silently undo their changes. Deploy again with `confirm_outdated`
+    after looking at the diff between the two versions."""
+
+    def __init__(self, *, key: str, base_version: int, latest_version: int) -> None:
+        super().__init__(
+            f"此草稿基于的版本 v{base_version} 已不是最新（最新 v{latest_version}，可能由他人部署）。"
+            f"直接部署会撤销 v{latest_version} 中的修改；请先查看两版的差异，确认后再部署。 / "
+            f"this draft is based on v{base_version} but v{latest_version} has been deployed since; deploying "
+            f"it would undo the changes of v{latest_version}. Compare the versions, then confirm.",
+            detail={"key": key, "base_version": base_version, "latest_version": latest_version},
+        )
+        self.key = key
+        self.base_version = base_version
+        self.latest_version = latest_version
 
 
 def _too_large(size: int, field: str) -> None:
@@ -176,7 +195,10 @@ def _checked_forms(forms: dict[str, Any], previous: dict[str, str]) -> dict[str,
 def draft_save(
     *, actor: Actor, draft_id: int, bpmn_xml: str, revision: int, forms: dict[str, Any] | None = None
 ) -> ProcessDraft:
-    """Store the designer's diagram (and forms, when given) if nobody saved since `revision`.
+    """Store the designer's diagram (and forms, when given) if nobody saved the diagram since `revision`.
+
+    The form editor saves forms against the draft's own `forms_revision`, so it never makes this
+    check fail; forms given here replace the draft's and bump `forms_revision` (the modeler sends none).
 
     Half-drawn XML is stored as it is (autosave must never lose work); the key and name follow the
     process id and name whenever the XML says them."""
@@ -186,12 +208,14 @@ def draft_save(
     _too_large(len(bpmn_xml.encode("utf-8")), "bpmn_xml")
     if forms is not None:
         draft.forms = _checked_forms(forms, draft.forms)
+        # A form editor open on the forms replaced here must be told on its next save, not overwrite them.
+        draft.forms_revision += 1
     identity = process_identity(bpmn_xml)
     if identity is not None:
         draft.key, draft.name = identity
     draft.bpmn_xml = bpmn_xml
     draft.revision += 1
-    draft.save(update_fields=["bpmn_xml", "forms", "key", "name", "revision", "updated_at"])
+    draft.save(update_fields=["bpmn_xml", "forms", "forms_revision", "key", "name", "revision", "updated_at"])
     return draft
 
 
@@ -206,17 +230,49 @@ def draft_validate(*, actor: Actor, draft_id: int) -> ValidationResult:
     return definition_validate(bpmn_xml=draft.bpmn_xml, extra_files=draft.forms, file_name=_file_name(draft))
 
 
-def draft_deploy(*, actor: Actor, draft_id: int, note: str = "") -> DeployResult:
+@transaction.atomic
+def draft_deploy(
+    *,
+    actor: Actor,
+    draft_id: int,
+    note: str = "",
+    revision: int | None = None,
+    confirm_outdated: bool = False,
+) -> DeployResult:
     """Deploy the draft as saved: a new version when valid and changed (with the note and who deployed
     it, in the definition and its `definition_deployed` audit event), the latest one when unchanged.
-    Raises DefinitionInvalid, storing nothing, when invalid. The draft then starts from that version."""
-    draft = draft_get(actor=actor, draft_id=draft_id)
+    Raises DefinitionInvalid, storing nothing, when invalid. The draft then starts from that version.
+
+    Refuses (DraftStale) when `revision` is given and the draft was saved since (another tab: what was
+    validated is not what would deploy), and (DraftOutdated) when a newer version of the process it was
+    opened from was deployed meanwhile, unless `confirm_outdated`. The draft and the latest version stay
+    locked until the new version is stored, so two deploys of one process cannot both pass the check."""
+    draft = _locked(actor, draft_id)
+    if revision is not None and draft.revision != revision:
+        raise DraftStale(draft.revision)
+    if not confirm_outdated:
+        _ensure_up_to_date(draft)
     result = definition_deploy(
         bpmn_xml=draft.bpmn_xml, extra_files=draft.forms, file_name=_file_name(draft), actor=actor, note=note
     )
     # The revision stays: the open modeler keeps saving without a conflict.
     ProcessDraft.objects.filter(pk=draft.pk).update(base=result.definition)
     return result
+
+
+def _ensure_up_to_date(draft: ProcessDraft) -> None:
+    """DraftOutdated when the draft's process (the key of the version it was opened from) has a newer
+    version than that one. A blank or uploaded draft, or one whose key was changed, has nothing to undo."""
+    if draft.base_id is None:
+        return
+    base = ProcessDefinition.objects.filter(pk=draft.base_id).only("key", "version").first()
+    if base is None or draft.key != base.key:  # the key follows the XML's process id at every save
+        return
+    latest = (
+        ProcessDefinition.objects.select_for_update().filter(key=base.key).order_by("-version").only("version").first()
+    )
+    if latest is not None and latest.version != base.version:
+        raise DraftOutdated(key=base.key, base_version=base.version, latest_version=latest.version)
 
 
 def _file_name(draft: ProcessDraft) -> str:

@@ -1,6 +1,7 @@
 """流程设计 — task forms: a draft's JSON Schema forms (`ProcessDraft.forms["forms/<key>.json"]`), saved and
-deleted with the draft's revision check, and the one rule of what a form may say (`form_schema_problems`),
-which the form editor and every deploy apply alike.
+deleted with the draft's forms revision check (`forms_revision`, apart from the diagram's `revision`, so
+saving a form never makes the open modeler's autosave stale), and the one rule of what a form may say
+(`form_schema_problems`), which the form editor and every deploy apply alike.
 
 What a form may say is JSON Schema (Draft 2020-12) within what the task page's renderer can show
 (webui.forms_jsonschema): plain fields of type string / number / integer / boolean, options (`enum`),
@@ -8,6 +9,7 @@ multi-select (an array of `enum`), attachments (`format: attachment`, one or a l
 (an array of objects) one level deep; labels in Chinese with English in `x-i18n`.
 """
 
+import importlib
 import json
 import re
 from collections.abc import Iterable
@@ -47,6 +49,11 @@ ATTACHMENT = "attachment"
 FORMATS = {"date", "date-time", "time", "email", "uri", ATTACHMENT}
 RANGES = (("minimum", "maximum"), ("minLength", "maxLength"), ("minItems", "maxItems"))
 LABEL_KEYWORDS = ("title", "description")
+PATTERN_MAX_LENGTH = 200
+# The standard library's own regex parser (not in typeshed, hence Any): the nesting check reads the
+# same tree `re.compile` builds, so escapes and character classes are never mistaken for quantifiers.
+_RE_PARSER: Any = importlib.import_module("re._parser")
+_REPEATS = {_RE_PARSER.MAX_REPEAT, _RE_PARSER.MIN_REPEAT, getattr(_RE_PARSER, "POSSESSIVE_REPEAT", None)} - {None}
 
 
 @dataclass(frozen=True)
@@ -246,14 +253,57 @@ def _limit_messages(prop: dict[str, Any], *, in_group: bool) -> list[str]:
     if prop.get("x-widget", "textarea") != "textarea":
         messages.append(_("不支持的 x-widget“%(widget)s”（只支持 textarea）。") % {"widget": prop["x-widget"]})
     if "pattern" in prop:
-        try:
-            re.compile(str(prop["pattern"]))
-        except re.error as error:
-            messages.append(_("正则表达式有误：%(error)s") % {"error": error})
+        messages += _pattern_messages(str(prop["pattern"]))
     for low, high in RANGES:
         if _number(prop.get(low)) and _number(prop.get(high)) and prop[low] > prop[high]:
             messages.append(_("%(low)s 不能大于 %(high)s。") % {"low": low, "high": high})
     return messages
+
+
+def _pattern_messages(pattern: str) -> list[str]:
+    """A pattern runs on every submission of the form: it must compile, stay short, and not nest
+    quantifiers — `(a+)+$` takes exponential time on a near-miss, freezing the worker."""
+    if len(pattern) > PATTERN_MAX_LENGTH:
+        return [_("正则表达式过长（最多 %(limit)s 个字符）。") % {"limit": PATTERN_MAX_LENGTH}]
+    try:
+        parsed = _RE_PARSER.parse(pattern)
+        re.compile(pattern)
+    except re.error as error:
+        return [_("正则表达式有误：%(error)s") % {"error": error}]
+    if _nested_repeat(parsed, inside_repeat=False):
+        return [
+            _(
+                "正则表达式中不能有嵌套的重复（如 (a+)+ 或 (\\w+\\s?)*），"
+                "这类写法在某些输入下会极慢；请改写为不嵌套的形式，例如 a+。"
+            )
+        ]
+    return []
+
+
+def _nested_repeat(items: Any, *, inside_repeat: bool) -> bool:
+    """Whether a repeat that may run more than once contains a variable repeat, anywhere below it
+    (`(\\d{3}-){2}` is fine: fixed counts cannot backtrack into each other)."""
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, body = av
+            if inside_repeat and low != high:
+                return True
+            if _nested_repeat(body, inside_repeat=high > 1):
+                return True
+        elif any(_nested_repeat(child, inside_repeat=inside_repeat) for child in _children(av)):
+            return True
+    return False
+
+
+def _children(av: Any) -> list[Any]:
+    """The sub-patterns inside a parsed node's argument (groups, branches, lookarounds, conditionals)."""
+    found = []
+    for part in av if isinstance(av, tuple | list) else [av]:
+        if isinstance(part, _RE_PARSER.SubPattern):
+            found.append(part)
+        elif isinstance(part, list):
+            found += [child for child in part if isinstance(child, _RE_PARSER.SubPattern)]
+    return found
 
 
 def _label_problems(prop: dict[str, Any], path: str, options: Any) -> list[FormProblem]:
@@ -321,36 +371,38 @@ def draft_form_save(
     *, draft_id: int, actor: Actor, form_key: str, schema: dict[str, Any], revision: int
 ) -> ProcessDraft:
     """Store the form `form_key` in the draft if it is one the task page can show (FormSchemaInvalid with
-    the problems by field otherwise) and nobody saved the draft since `revision` (DraftStale). Bumps the
-    revision, so the modeler's next autosave from an older one is refused rather than overwriting."""
+    the problems by field otherwise) and nobody saved the draft's forms since `revision`, its
+    `forms_revision` (DraftStale with the current one). Bumps `forms_revision` only: the diagram's
+    `revision`, which the open modeler autosaves against, stays."""
     draft = _locked(actor, draft_id)
     name = _checked_key(form_key)
     problems = schema_problems(schema)
     if problems:
         raise FormSchemaInvalid(problems)
-    if draft.revision != revision:
-        raise DraftStale(draft.revision)
+    if draft.forms_revision != revision:
+        raise DraftStale(draft.forms_revision)
     forms = {**draft.forms, name: json.dumps(schema, ensure_ascii=False, indent=2) + "\n"}
     if sum(len(text.encode("utf-8")) for text in forms.values()) > DRAFT_MAX_BYTES:
         limit = DRAFT_MAX_BYTES // (1024 * 1024)
         message = _("表单过大（草稿的表单合计不超过 %(limit)s MB）。") % {"limit": limit}
         raise ValidationFailed(message, detail={"": [message]})
     draft.forms = forms
-    draft.revision += 1
-    draft.save(update_fields=["forms", "revision", "updated_at"])
+    draft.forms_revision += 1
+    draft.save(update_fields=["forms", "forms_revision", "updated_at"])
     return draft
 
 
 @transaction.atomic
 def draft_form_delete(*, draft_id: int, actor: Actor, form_key: str, revision: int) -> ProcessDraft:
-    """Remove the form `form_key` from the draft (one of bpmn/forms of that key is then used again)."""
+    """Remove the form `form_key` from the draft (one of bpmn/forms of that key is then used again);
+    `revision` is the draft's `forms_revision`, as for draft_form_save."""
     draft = _locked(actor, draft_id)
     name = form_file_name(form_key)
     if name not in draft.forms:
         raise NotFound(f"草稿中没有表单 {form_key} / the draft has no form {form_key}")
-    if draft.revision != revision:
-        raise DraftStale(draft.revision)
+    if draft.forms_revision != revision:
+        raise DraftStale(draft.forms_revision)
     draft.forms = {key: text for key, text in draft.forms.items() if key != name}
-    draft.revision += 1
-    draft.save(update_fields=["forms", "revision", "updated_at"])
+    draft.forms_revision += 1
+    draft.save(update_fields=["forms", "forms_revision", "updated_at"])
     return draft

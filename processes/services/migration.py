@@ -15,10 +15,13 @@ documentation, lane, candidates, form or priority that the new version changed i
 (a change made to the row itself, such as a supervisor's 改派, stays unless the diagram changed it).
 """
 
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..engine import expressions
@@ -135,39 +138,96 @@ def migration_dry_run(*, target_definition_id: int) -> list[InstanceVerdict]:
     return verdicts
 
 
+# pg_try_advisory_lock(namespace, key): the namespace keeps these apart from any other advisory lock.
+LOCK_NAMESPACE = 0x7462_6D67  # "tbmg"
+
+
+def migration_lock_id(key: str) -> int:
+    """The advisory lock key (an int4) of one process's migrations."""
+    return zlib.crc32(key.encode("utf-8")) - 2**31
+
+
+@contextmanager
+def _process_lock(key: str) -> Iterator[None]:
+    """Hold the per-process migration lock for the whole run or rollback (each instance still commits on
+    its own). A second run for the same process is refused rather than interleaved. Session-level, so it
+    outlives the per-instance transactions; PostgreSQL only (SQLite runs one writer at a time anyway)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    lock_id = migration_lock_id(key)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, lock_id])
+        if not cursor.fetchone()[0]:
+            raise Conflict(
+                f"流程 {key} 的另一次迁移或回滚正在进行，请稍后再试 / "
+                f"another migration or rollback of {key} is running; try again shortly"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, lock_id])
+
+
+class _LazyBatch:
+    """The batch row, created inside the first instance's own transaction: if that instance is skipped
+    (its transaction rolled back) the row goes with it, so a run that moves nothing leaves no batch."""
+
+    def __init__(self, target: ProcessDefinition, actor: Actor) -> None:
+        self.target, self.actor = target, actor
+        self.row: MigrationBatch | None = None
+
+    def get(self) -> MigrationBatch:
+        if self.row is None:
+            self.row = MigrationBatch.objects.create(target=self.target, created_by_id=self.actor.user_id)
+        return self.row
+
+
 def migration_run(*, target_definition_id: int, actor: Actor) -> MigrationBatch:
     """Move every migratable instance of an older version to the target, as one audited batch.
 
     Each instance is checked again under its lock; one that can no longer move is skipped (and
-    named in the batch's audit event). Raises Conflict when no instance can move."""
+    named in the batch's audit event). Raises Conflict when no instance can move (then no batch is
+    left behind), or when another run or rollback of the same process is under way."""
     target = _target(target_definition_id)
-    candidates = [v for v in migration_dry_run(target_definition_id=target.pk) if v.migratable]
-    if not candidates:
-        raise Conflict("没有可迁移的流程实例 / no running instance can be migrated to this version")
-    batch = MigrationBatch.objects.create(target=target, created_by_id=actor.user_id)
-    migrators = _Migrators(target)
-    migrated, skipped = [], []
-    for candidate in candidates:
-        try:
-            apply(candidate.instance_id, actor, _migrate_command(batch, target, migrators), allow_suspended=True)
-            migrated.append(candidate.instance_id)
-        except ProcessError as exc:  # changed since the dry run, ended, or its rows cannot be built
-            skipped.append({"instance_id": candidate.instance_id, "reason": exc.message})
-    audit_append(
-        "migration_batch_run",
-        actor=actor.username,
-        payload={
-            "batch_id": batch.pk,
-            "process_key": target.key,
-            "to_version": target.version,
-            "migrated": migrated,
-            "skipped": skipped,
-        },
-    )
-    return batch
+    with _process_lock(target.key):
+        candidates = [v for v in migration_dry_run(target_definition_id=target.pk) if v.migratable]
+        if not candidates:
+            raise Conflict("没有可迁移的流程实例 / no running instance can be migrated to this version")
+        batch = _LazyBatch(target, actor)
+        migrators = _Migrators(target)
+        migrated, skipped = [], []
+        for candidate in candidates:
+            had_row = batch.row is not None
+            try:
+                apply(candidate.instance_id, actor, _migrate_command(batch, target, migrators), allow_suspended=True)
+                migrated.append(candidate.instance_id)
+            except ProcessError as exc:  # changed since the dry run, ended, or its rows cannot be built
+                skipped.append({"instance_id": candidate.instance_id, "reason": exc.message})
+                if not had_row:
+                    batch.row = None  # created in the transaction that was just rolled back
+        if batch.row is None:
+            reasons = "; ".join(f"#{s['instance_id']}: {s['reason']}" for s in skipped)
+            raise Conflict(
+                f"没有实例被迁移（自试运行以来已变化） / no instance could be migrated after all: {reasons}",
+                detail=skipped,
+            )
+        audit_append(
+            "migration_batch_run",
+            actor=actor.username,
+            payload={
+                "batch_id": batch.row.pk,
+                "process_key": target.key,
+                "to_version": target.version,
+                "migrated": migrated,
+                "skipped": skipped,
+            },
+        )
+    return batch.row
 
 
-def _migrate_command(batch: MigrationBatch, target: ProcessDefinition, migrators: _Migrators) -> Any:
+def _migrate_command(lazy: _LazyBatch, target: ProcessDefinition, migrators: _Migrators) -> Any:
     def command(step: Step) -> None:
         instance = step.instance
         source = instance.definition
@@ -179,6 +239,7 @@ def _migrate_command(batch: MigrationBatch, target: ProcessDefinition, migrators
         if outcome.workflow is None:
             reasons = "; ".join(reason.message for reason in outcome.verdict.reasons)
             raise NotMigratable(f"实例无法迁移 / the instance cannot be migrated: {reasons}")
+        batch = lazy.get()
         InstanceMigration.objects.create(
             batch=batch,
             instance=instance,
@@ -274,6 +335,13 @@ def migration_rollback(*, batch_id: int, actor: Actor) -> RollbackResult:
     batch = MigrationBatch.objects.select_related("target").filter(pk=batch_id).first()
     if batch is None:
         raise NotFound(f"迁移批次 {batch_id} 不存在 / migration batch {batch_id} not found")
+    with _process_lock(batch.target.key):
+        return _rollback(batch, actor)
+
+
+def _rollback(batch: MigrationBatch, actor: Actor) -> RollbackResult:
+    batch_id = batch.pk
+    batch.refresh_from_db(fields=["rolled_back_at"])  # a rollback that held the lock before us may have ended
     if batch.rolled_back_at is not None:
         raise Conflict(f"迁移批次 {batch_id} 已回滚 / migration batch {batch_id} was already rolled back")
     rolled_back, kept = [], []

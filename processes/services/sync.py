@@ -39,11 +39,18 @@ def _new_task_row(step: "Step", view: HumanTaskView, now: datetime) -> tuple[Hum
                 f"办理部门 '{code}' 不存在 / department scope '{code}' does not resolve to a department",
                 element_id=view.element_id,
             )
-    assignee_id = None
+    assignee_id, username = None, None
     if people.get("assignee"):
         username = attribute_value(people["assignee"], data)
         assignee_id = directory().user_id_for_username(str(username)) if username else None
     roles = list(people.get("candidate_roles") or []) or ([view.lane] if view.lane else [])
+    if assignee_id is None and not roles and not people.get("candidate_users"):
+        # Fail closed: a task nobody may see or claim would stall the case without an incident.
+        raise EngineError(
+            f"办理人 {username!r} 不是用户，且任务没有候选人 / the assignee {username!r} is not a user "
+            "and the task has no candidates",
+            element_id=view.element_id,
+        )
     deadline = task_deadline(people, data, now)
     row = HumanTask(
         instance=instance,

@@ -60,6 +60,31 @@ def test_a_removed_element_is_listed_from_the_old_version() -> None:
     }
 
 
+def test_an_added_task_lists_its_properties_as_after_values_and_a_removed_one_as_before_values() -> None:
+    """The diff of an added 复核 task shows its candidate role and 3-working-day SLA (nothing before);
+    a removed task shows what it had (nothing after), so a reviewer sees what the task was."""
+    added = APPROVAL.replace(
+        '<bpmn:sequenceFlow id="to_decide" sourceRef="review" targetRef="decide" />',
+        '<bpmn:sequenceFlow id="to_decide" sourceRef="review" targetRef="recheck" />'
+        '<bpmn:userTask id="recheck" name="复核" camunda:candidateGroups="leader" tongban:slaWorkingDays="3" />'
+        '<bpmn:sequenceFlow id="recheck_done" sourceRef="recheck" targetRef="decide" />',
+    )
+    [task, flow] = diff_definitions(APPROVAL, added).added
+    shown = {change.name: (change.before, change.after) for change in task.changes}
+    assert shown["candidate_roles"] == (None, ["leader"])
+    assert shown["sla_working_days"] == (None, "3")
+    assert shown["name"] == (None, "复核")
+    assert {change.name: change.after for change in flow.changes}["target"] == "decide"
+
+    [gone, gone_flow] = diff_definitions(added, APPROVAL).removed
+    assert gone.element_id == "recheck"
+    assert {change.name: (change.before, change.after) for change in gone.changes}["candidate_roles"] == (
+        ["leader"],
+        None,
+    )
+    assert all(change.after is None for change in gone.changes + gone_flow.changes)
+
+
 def test_people_sla_and_escalation_changes_on_a_user_task() -> None:
     """Candidate roles, priority, assignee, SLA, escalation, department scope and documentation each
     show as one property change with before and after."""
@@ -146,7 +171,8 @@ def test_the_diff_is_plain_json() -> None:
     """The page and the API can serialise the diff as it is."""
     diff = diff_definitions(chain("p", user_task("a")), chain("p", user_task("a", "boss"), user_task("b")))
     data = json.loads(json.dumps(diff.as_dict(), ensure_ascii=False))
-    assert data["added"][0] == {"element_id": "b", "element_type": "userTask", "name": "b", "changes": []}
+    assert data["added"][0]["element_id"] == "b" and data["added"][0]["element_type"] == "userTask"
+    assert {"name": "name", "before": None, "after": "b"} in data["added"][0]["changes"]
     assert data["changed"][0]["changes"] == [{"name": "candidate_roles", "before": ["clerk"], "after": ["boss"]}]
     assert PropertyChange("x", 1, 2) == PropertyChange("x", 1, 2)
 

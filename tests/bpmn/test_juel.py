@@ -37,7 +37,7 @@ TRANSLATIONS = [
     ("${(a || b) && c}", "(((a or b)) and c)"),
     ("${1.5e3 > .5}", "(1500.0 > 0.5)"),
     (r"${name == 'it\'s'}", '(name == "it\'s")'),
-    ("${城市 == '杭州'}", "(城市 == '杭州')"),
+    ("${city == '杭州'}", "(city == '杭州')"),
     ("  ${ approved }  ", "approved"),
 ]
 
@@ -73,7 +73,7 @@ def test_translated_conditions_evaluate_as_camunda_would(juel: str, context: dic
         ("${order.size() > 0}", "method and function calls"),
         ("${fn:length(name) > 0}", "method and function calls"),
         ("${a ? b : c}", "?: is not supported"),
-        ("${list.stream().filter(x -> x > 1)}", "method and function calls"),
+        ("${items.stream().filter(x -> x > 1)}", "method and function calls"),
         ("${x -> x}", "lambda"),
         ("#{approved}", "deferred"),
         ("${a} && ${b}", "single ${...}"),
@@ -98,6 +98,14 @@ def test_translated_conditions_evaluate_as_camunda_would(juel: str, context: dic
         ("${x > 1e999}", "out of range"),
         ("${a @ b}", "unexpected character '@'"),
         ("${" + "(" * 60 + "a" + ")" * 60 + "}", "nested too deeply"),
+        # The evaluator's own names are functions or classes: as a condition they are always true.
+        *((f"${{{name}}}", "builtin of the evaluator") for name in ("date", "len", "str", "math", "Decimal")),
+        ("${working_days_later}", "builtin of the evaluator"),
+        ("${approved && len}", "builtin of the evaluator"),
+        # Python folds these into `approved` and 3: the condition would test something it does not show.
+        ("${\U0001d41a\U0001d429\U0001d429\U0001d42b\U0001d428\U0001d42f\U0001d41e\U0001d41d}", "must be ASCII"),
+        ("${\u0663 > 2}", "must be ASCII"),
+        ("${城市 == '杭州'}", "must be ASCII"),
     ],
 )
 def test_juel_outside_the_subset_is_refused_with_a_reason(juel: str, reason: str) -> None:
@@ -171,7 +179,8 @@ def test_an_untranslatable_condition_is_a_deploy_error_naming_each_flow() -> Non
     assert not result.ok
     problems = {p.element_id: p.message for p in result.errors}
     assert set(problems) == {"f_yes", "f_no"}
-    assert problems["f_yes"].startswith("条件表达式无法转换 / cannot translate JUEL condition on f_yes: ")
+    assert problems["f_yes"].startswith("条件表达式无法转换：不支持方法或函数调用")
+    assert " / cannot translate JUEL condition on f_yes: method and function calls" in problems["f_yes"]
     assert "method and function calls" in problems["f_yes"]
     assert "?:" in problems["f_no"]
     with pytest.raises(DefinitionInvalid):
@@ -200,3 +209,42 @@ def test_camunda_assignee_expression_still_assigns_the_initiator() -> None:
     f.deploy(HEADER.format(key="juel_assignee", before="", body=body))
     instance = instance_start(process_key="juel_assignee", actor=f.actor(applicant))
     assert HumanTask.objects.get(instance=instance).assignee_id == applicant.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["javascript", "groovy", "feel"])
+def test_a_condition_in_another_language_is_refused_naming_the_flow(language: str) -> None:
+    """`language="javascript"` is not read as Python: the flow is named and nothing deploys."""
+    xml = routed("approved == True", "not approved").replace(
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">approved == True',
+        f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="{language}">approved == True',
+    )
+    result = definition_validate(bpmn_xml=xml, file_name="route.bpmn")
+    assert [(p.element_id, language in p.message) for p in result.errors] == [("f_yes", True)]
+
+
+@pytest.mark.django_db
+def test_condition_languages_python_and_juel_are_accepted_and_juel_must_be_an_expression() -> None:
+    """language="python" or "juel" (any case) deploys; language="juel" around plain text is refused."""
+    tagged = routed("approved == True", "${!approved}").replace(
+        'tFormalExpression">approved', 'tFormalExpression" language="Python">approved'
+    )
+    tagged = tagged.replace('tFormalExpression">${', 'tFormalExpression" language="juel">${')
+    assert definition_validate(bpmn_xml=tagged, file_name="route.bpmn").ok
+    plain = tagged.replace('language="juel">${!approved}', 'language="juel">approved')
+    result = definition_validate(bpmn_xml=plain, file_name="route.bpmn")
+    assert [p.element_id for p in result.errors] == ["f_no"] and "language='juel'" in result.errors[0].message
+
+
+@pytest.mark.django_db
+def test_a_refusal_reads_whole_in_either_language() -> None:
+    """The message splits into a Chinese and an English half, each with the reason (the page shows one)."""
+    from webui.i18n import split_languages
+
+    result = definition_validate(bpmn_xml=routed("${order.size()}", "${date}"), file_name="route.bpmn")
+    halves = {p.element_id: split_languages(p.message) for p in result.errors}
+    assert halves["f_yes"] == (
+        "条件表达式无法转换：不支持方法或函数调用（位置 13）",
+        "cannot translate JUEL condition on f_yes: method and function calls are not supported (at 13)",
+    )
+    assert halves["f_no"] is not None and "内置函数" in halves["f_no"][0] and "builtin" in halves["f_no"][1]

@@ -262,6 +262,81 @@ def test_a_run_with_nothing_to_move_is_refused(people) -> None:  # type: ignore[
     assert ProcessInstance.objects.get().definition.version == 1
 
 
+def test_a_run_where_nothing_moves_after_all_leaves_no_empty_batch(people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The dry run said the instance could move, but it was completed before 迁移 ran: the run is
+    refused saying why, and no empty batch (with a 回滚 button) is left on the page."""
+    from processes.services import migration
+
+    clerk, admin = people
+    f.deploy(chain(KEY, user_task("review")))
+    instance = start(clerk)
+    v2 = f.deploy(chain(KEY, user_task("review"), user_task("approve")))
+    verdicts = migration_dry_run(target_definition_id=v2.pk)
+    assert [v.migratable for v in verdicts] == [True]
+    complete(instance, clerk)
+    monkeypatch.setattr(migration, "migration_dry_run", lambda **_: verdicts)  # the run saw the old answer
+
+    with pytest.raises(Conflict, match="no instance could be migrated after all") as refused:
+        migration_run(target_definition_id=v2.pk, actor=f.actor(admin))
+    assert refused.value.detail[0]["instance_id"] == instance.pk
+    assert not MigrationBatch.objects.exists() and not InstanceMigration.objects.exists()
+    assert not AuditEvent.objects.filter(action="migration_batch_run").exists()
+
+
+def test_a_run_that_skips_the_first_instance_keeps_one_batch_for_the_rest(people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """When the first candidate is skipped (its transaction rolled back with the batch row it created),
+    the next one that moves gets a batch of its own, and the run returns that stored batch."""
+    from processes.services import migration
+
+    clerk, admin = people
+    f.deploy(chain(KEY, user_task("review")))
+    gone, stays = start(clerk), start(clerk)
+    v2 = f.deploy(chain(KEY, user_task("review"), user_task("approve")))
+    verdicts = migration_dry_run(target_definition_id=v2.pk)
+    complete(gone, clerk)
+    monkeypatch.setattr(migration, "migration_dry_run", lambda **_: verdicts)
+
+    batch = migration_run(target_definition_id=v2.pk, actor=f.actor(admin))
+    assert MigrationBatch.objects.get().pk == batch.pk
+    assert list(InstanceMigration.objects.values_list("instance_id", flat=True)) == [stays.pk]
+    event = AuditEvent.objects.get(action="migration_batch_run")
+    assert event.payload["batch_id"] == batch.pk and [s["instance_id"] for s in event.payload["skipped"]] == [gone.pk]
+
+
+def test_a_second_run_for_the_same_process_is_refused_while_one_is_under_way(people) -> None:  # type: ignore[no-untyped-def]
+    """Two 迁移 of one process at the same moment do not interleave: the second is told to wait."""
+    from django.db import connection
+
+    from processes.services.migration import LOCK_NAMESPACE, _process_lock, migration_lock_id
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the per-process lock is a PostgreSQL advisory lock")
+    import psycopg2
+    from django.conf import settings
+
+    clerk, admin = people
+    f.deploy(chain(KEY, user_task("review")))
+    start(clerk)
+    v2 = f.deploy(chain(KEY, user_task("review"), user_task("approve")))
+    db = settings.DATABASES["default"]
+    other = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None, host=db["HOST"], port=db["PORT"] or None
+    )
+    try:
+        with other.cursor() as cursor:  # another worker's run holds the lock
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, migration_lock_id(KEY)])
+        with pytest.raises(Conflict, match="another migration or rollback"):
+            migration_run(target_definition_id=v2.pk, actor=f.actor(admin))
+        assert not MigrationBatch.objects.exists()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, migration_lock_id(KEY)])
+    finally:
+        other.close()
+    with _process_lock(KEY):  # released: taken again at once
+        pass
+    assert migration_run(target_definition_id=v2.pk, actor=f.actor(admin)).pk
+
+
 MULTI = (
     '<bpmn:userTask id="sign" name="会签" camunda:candidateGroups="clerk">'
     "<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>2</bpmn:loopCardinality>"

@@ -367,8 +367,8 @@ def test_a_save_from_a_stale_copy_offers_to_reload(page: Any, live_server: Any) 
 
 
 def test_download_and_upload_a_bpmn_file(page: Any, live_server: Any) -> None:
-    """下载 .bpmn gives the diagram as drawn; 上传 .bpmn replaces it with a Camunda Modeler 5 file, whose
-    camunda: attributes are kept, and saves it."""
+    """下载 .bpmn gives the diagram as drawn; 上传 .bpmn, once confirmed, replaces it with a Camunda Modeler 5
+    file, whose camunda: attributes are kept, and saves it."""
     draft = _panel_draft()
     canvas = open_modeler(page, live_server, draft)
 
@@ -378,6 +378,7 @@ def test_download_and_upload_a_bpmn_file(page: Any, live_server: Any) -> None:
     assert 'id="panel_e2e"' in Path(download.value.path()).read_text("utf-8")
 
     page.set_input_files('[data-action="upload"]', str(f.FIXTURES / "camunda_modeler.bpmn"))
+    page.locator("#tb-upload-dialog [data-confirm-upload]").click()
     canvas.locator('[data-element-id="Activity_approve"]').wait_for()
     page.locator('[data-notice][data-state="ok"]').wait_for()
     task = _autosaved(draft.pk, lambda root: _by_id(root, "Activity_approve"))

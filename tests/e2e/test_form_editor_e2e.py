@@ -19,10 +19,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 APPLY = chain("apply_flow", user_task("fill", "clerk", 'camunda:formKey="apply"'))
 
 
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+
+def htmx_idle(page: Any) -> None:
+    """Wait until htmx has swapped and settled: a change made while the editor is being replaced is lost
+    with the old elements (a person is never that fast; a test is)."""
+    page.wait_for_function(f"() => !document.querySelector({HTMX_BUSY!r})")
+
+
 def fill_field(page: Any, n: int, *, name: str, kind: str, shows: str, label: str, label_en: str) -> None:
     """Choose a field's type — the editor is redrawn with that type's inputs (`shows` is one of them) —
     then type its name and labels."""
     editor = page.locator("#tb-fe-form")
+    htmx_idle(page)
     editor.locator(f'select[name="f-{n}-kind"]').select_option(label=kind)
     editor.locator(f'input[name="f-{n}-{shows}"]').wait_for()
     editor.locator(f'input[name="f-{n}-name"]').fill(name)
@@ -55,6 +65,7 @@ def test_designer_builds_a_form_previews_it_in_both_languages_and_deploys_it(
 
     editor.get_by_role("button", name="添加字段").click()
     editor.locator('select[name="f-1-kind"]').wait_for()
+    htmx_idle(page)
     fill_field(page, 1, name="level", kind="下拉单选", shows="o-0-value", label="等级", label_en="Level")
     editor.locator('input[name="f-1-o-0-value"]').fill("low")
     editor.locator('input[name="f-1-o-0-label"]').fill("低")

@@ -17,6 +17,7 @@ from processes.selectors_designer import designer_forms, designer_may_edit, draf
 from processes.services.definitions import compiled_for
 from processes.services.designer import (
     DRAFT_MAX_BYTES,
+    DraftOutdated,
     DraftStale,
     draft_create,
     draft_delete,
@@ -362,6 +363,67 @@ def test_deploy_creates_a_version_only_when_the_content_changed(designer: Any) -
     assert after.base_id == stored.pk and after.revision == draft.revision + 1  # saving goes on without a conflict
     again = draft_deploy(actor=actor(designer), draft_id=draft.pk, note="again")
     assert not again.created and ProcessDefinition.objects.filter(key="approval").count() == 2
+
+
+def test_deploy_refuses_a_draft_based_on_a_version_that_is_no_longer_the_latest(designer: Any) -> None:
+    """A opened v1; B deployed v2 meanwhile. A's 部署 is refused, naming both versions, rather than
+    silently making v3 = v1 + A's edits (undoing B's); confirmed, it deploys v3."""
+    v1 = f.deploy("approval")
+    draft = draft_create(actor=actor(designer), from_definition_id=v1.pk)
+    draft = draft_save(
+        actor=actor(designer),
+        draft_id=draft.pk,
+        bpmn_xml=draft.bpmn_xml.replace('name="审核"', 'name="初审"'),
+        revision=draft.revision,
+    )
+    other = f.user("other", is_staff=True)
+    theirs = draft_create(actor=actor(other), from_definition_id=v1.pk)
+    theirs = draft_save(
+        actor=actor(other),
+        draft_id=theirs.pk,
+        bpmn_xml=theirs.bpmn_xml.replace('name="审核"', 'name="复审"'),
+        revision=theirs.revision,
+    )
+    assert draft_deploy(actor=actor(other), draft_id=theirs.pk, note="B").definition.version == 2
+
+    with pytest.raises(DraftOutdated) as refused:
+        draft_deploy(actor=actor(designer), draft_id=draft.pk, note="A")
+    assert (refused.value.base_version, refused.value.latest_version, refused.value.key) == (1, 2, "approval")
+    assert "v1" in refused.value.message and "v2" in refused.value.message
+    assert ProcessDefinition.objects.filter(key="approval").count() == 2
+
+    v3 = draft_deploy(actor=actor(designer), draft_id=draft.pk, note="A", confirm_outdated=True)
+    assert v3.created and v3.definition.version == 3
+    assert ProcessDraft.objects.get(pk=draft.pk).base_id == v3.definition.pk
+    again = draft_save(
+        actor=actor(designer),
+        draft_id=draft.pk,
+        bpmn_xml=draft.bpmn_xml.replace('name="初审"', 'name="再审"'),
+        revision=draft.revision,
+    )
+    assert draft_deploy(actor=actor(designer), draft_id=again.pk, note="based on v3 now").definition.version == 4
+
+
+def test_a_blank_or_renamed_draft_has_no_base_to_be_outdated_against(designer: Any) -> None:
+    """A draft whose process id is no longer its base's key deploys as another process: a newer version of
+    the base's process is no reason to refuse it."""
+    v1 = f.deploy("approval")
+    draft = draft_create(actor=actor(designer), from_definition_id=v1.pk)
+    f.deploy(v1.bpmn_xml.replace('name="审核"', 'name="复审"'), extra=dict(v1.extra_files))  # v2 of approval
+    renamed = draft.bpmn_xml.replace('"approval"', '"approval_copy"')
+    draft = draft_save(actor=actor(designer), draft_id=draft.pk, bpmn_xml=renamed, revision=draft.revision)
+    assert draft.key == "approval_copy"
+    assert draft_deploy(actor=actor(designer), draft_id=draft.pk).definition.key == "approval_copy"
+
+
+def test_deploy_refuses_when_the_draft_was_saved_since_it_was_validated(designer: Any) -> None:
+    """部署 carries the revision the designer validated; if another tab saved since, nothing deploys."""
+    draft = saved(designer, APPROVAL)
+    with pytest.raises(DraftStale) as stale:
+        draft_deploy(actor=actor(designer), draft_id=draft.pk, revision=draft.revision - 1)
+    assert stale.value.revision == draft.revision and not ProcessDefinition.objects.exists()
+    deployed = draft_deploy(actor=actor(designer), draft_id=draft.pk, revision=draft.revision)
+    assert deployed.created
 
 
 def test_delete_removes_the_draft(designer: Any) -> None:

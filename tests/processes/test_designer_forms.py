@@ -108,6 +108,22 @@ def test_each_thing_the_task_page_cannot_show_is_a_problem_of_its_field(schema: 
     assert any(fragment in message for message in found[path]), found
 
 
+@pytest.mark.parametrize("pattern", ["(a+)+$", r"^(\w+\s?)*$", "(?:ab|c+)*", "((ab)*c)+", "(a*){2,}"])
+def test_a_pattern_with_nested_quantifiers_is_refused(pattern: str) -> None:
+    """A pattern runs on every submission: one whose matching can take exponential time on a near-miss
+    input (a repeated group holding a repeat) is refused, saying why and how to write it instead."""
+    found = paths(form(code={"type": "string", "pattern": pattern}))
+    assert any("嵌套的重复" in message for message in found.get("code", [])), found
+
+
+def test_a_long_pattern_is_refused_and_ordinary_ones_pass() -> None:
+    """Patterns are at most 200 characters; the usual ones (codes, phone numbers, optional parts) pass."""
+    found = paths(form(code={"type": "string", "pattern": "a" * 201}))
+    assert any("过长" in message and "200" in message for message in found["code"]), found
+    for ordinary in [r"^\d{6}$", r"^1[3-9]\d{9}$", r"^(\d{3}-)?\d{4}$", "[a+]+", r"\(a+\)+", "(a|b)+", r"(\d{3}-){2}"]:
+        assert form_schema_problems(form(code={"type": "string", "pattern": ordinary})) == [], ordinary
+
+
 def test_repeating_groups_are_one_level_deep_without_files() -> None:
     """Inside a repeating group: no group and no attachment; a row's required names must exist."""
     row = {
@@ -131,18 +147,49 @@ def test_problems_are_worded_in_the_active_language() -> None:
 
 
 def test_saving_a_form_stores_it_in_the_draft_with_both_languages(designer: Any) -> None:
-    """The form lands in the draft as forms/<key>.json (JSON text, Chinese as written) and the revision
-    goes up, so a modeler tab still on the old revision cannot overwrite it."""
+    """The form lands in the draft as forms/<key>.json (JSON text, Chinese as written); the forms revision
+    goes up and the diagram's does not, so the modeler open beside it goes on autosaving."""
     draft = new_draft(designer)
     saved = draft_form_save(
-        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.revision
+        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.forms_revision
     )
-    assert saved.revision == draft.revision + 1
+    assert (saved.forms_revision, saved.revision) == (draft.forms_revision + 1, draft.revision)
     stored = ProcessDraft.objects.get(pk=draft.pk)
     text = stored.forms["forms/apply.json"]
     assert "申请表" in text and json.loads(text) == APPLY_FORM
-    with pytest.raises(DraftStale):
-        draft_save(actor=f.actor(designer), draft_id=draft.pk, bpmn_xml=APPLY, revision=draft.revision)
+    autosaved = draft_save(actor=f.actor(designer), draft_id=draft.pk, bpmn_xml=APPLY, revision=draft.revision)
+    assert autosaved.revision == draft.revision + 1 and autosaved.forms["forms/apply.json"] == text
+    with pytest.raises(DraftStale):  # another form editor tab still on the old forms revision
+        draft_form_save(
+            draft_id=draft.pk,
+            actor=f.actor(designer),
+            form_key="apply",
+            schema=APPLY_FORM,
+            revision=draft.forms_revision,
+        )
+
+
+def test_forms_sent_with_a_diagram_save_make_an_open_form_editor_stale(designer: Any) -> None:
+    """A client that PUTs forms with the diagram replaces them; the form editor opened before is then
+    told on its save instead of overwriting them."""
+    draft = new_draft(designer)
+    replaced = draft_save(
+        actor=f.actor(designer),
+        draft_id=draft.pk,
+        bpmn_xml=APPLY,
+        revision=draft.revision,
+        forms={"forms/apply.json": json.dumps(APPLY_FORM)},
+    )
+    assert replaced.forms_revision == draft.forms_revision + 1
+    with pytest.raises(DraftStale) as stale:
+        draft_form_save(
+            draft_id=draft.pk,
+            actor=f.actor(designer),
+            form_key="apply",
+            schema=APPLY_FORM,
+            revision=draft.forms_revision,
+        )
+    assert stale.value.revision == replaced.forms_revision
 
 
 def test_a_stale_revision_or_a_bad_form_stores_nothing(designer: Any) -> None:
@@ -150,18 +197,26 @@ def test_a_stale_revision_or_a_bad_form_stores_nothing(designer: Any) -> None:
     draft = new_draft(designer)
     with pytest.raises(DraftStale) as stale:
         draft_form_save(
-            draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.revision - 1
+            draft_id=draft.pk,
+            actor=f.actor(designer),
+            form_key="apply",
+            schema=APPLY_FORM,
+            revision=draft.forms_revision - 1,
         )
-    assert stale.value.revision == draft.revision
+    assert stale.value.revision == draft.forms_revision
     bad = form(level={"enum": []}, count={"type": "integer", "minimum": 5, "maximum": 1})
     with pytest.raises(FormSchemaInvalid) as invalid:
         draft_form_save(
-            draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=bad, revision=draft.revision
+            draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=bad, revision=draft.forms_revision
         )
     assert set(invalid.value.detail) == {"level", "count"}
     with pytest.raises(ValidationFailed):
         draft_form_save(
-            draft_id=draft.pk, actor=f.actor(designer), form_key="../x", schema=APPLY_FORM, revision=draft.revision
+            draft_id=draft.pk,
+            actor=f.actor(designer),
+            form_key="../x",
+            schema=APPLY_FORM,
+            revision=draft.forms_revision,
         )
     assert ProcessDraft.objects.get(pk=draft.pk).forms == {}
 
@@ -172,13 +227,13 @@ def test_only_the_drafts_designer_may_change_its_forms(designer: Any) -> None:
     other, clerk = f.user("other", roles=["designer"]), f.user("clerk", roles=["clerk"])
     with pytest.raises(NotFound):
         draft_form_save(
-            draft_id=draft.pk, actor=f.actor(other), form_key="apply", schema=APPLY_FORM, revision=draft.revision
+            draft_id=draft.pk, actor=f.actor(other), form_key="apply", schema=APPLY_FORM, revision=draft.forms_revision
         )
     with pytest.raises(NotFound):
         draft_form_get(actor=f.actor(other), draft_id=draft.pk, form_key="apply")
     with pytest.raises(PermissionDenied):
         draft_form_save(
-            draft_id=draft.pk, actor=f.actor(clerk), form_key="apply", schema=APPLY_FORM, revision=draft.revision
+            draft_id=draft.pk, actor=f.actor(clerk), form_key="apply", schema=APPLY_FORM, revision=draft.forms_revision
         )
 
 
@@ -186,7 +241,7 @@ def test_opening_a_form_finds_the_drafts_then_the_deployed_one(designer: Any) ->
     """The editor opens the draft's form; a key only in bpmn/forms opens that one; any other key a new one."""
     draft = new_draft(designer)
     draft = draft_form_save(
-        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.revision
+        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.forms_revision
     )
     own = draft_form_get(actor=f.actor(designer), draft_id=draft.pk, form_key="apply")
     deployed = draft_form_get(actor=f.actor(designer), draft_id=draft.pk, form_key="review")
@@ -199,14 +254,18 @@ def test_opening_a_form_finds_the_drafts_then_the_deployed_one(designer: Any) ->
 def test_deleting_a_form_takes_it_out_of_the_draft(designer: Any) -> None:
     draft = new_draft(designer)
     draft = draft_form_save(
-        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.revision
+        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.forms_revision
     )
     with pytest.raises(DraftStale):
-        draft_form_delete(draft_id=draft.pk, actor=f.actor(designer), form_key="apply", revision=draft.revision - 1)
-    after = draft_form_delete(draft_id=draft.pk, actor=f.actor(designer), form_key="apply", revision=draft.revision)
-    assert after.forms == {} and after.revision == draft.revision + 1
+        draft_form_delete(
+            draft_id=draft.pk, actor=f.actor(designer), form_key="apply", revision=draft.forms_revision - 1
+        )
+    after = draft_form_delete(
+        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", revision=draft.forms_revision
+    )
+    assert after.forms == {} and (after.forms_revision, after.revision) == (draft.forms_revision + 1, draft.revision)
     with pytest.raises(NotFound):
-        draft_form_delete(draft_id=draft.pk, actor=f.actor(designer), form_key="apply", revision=after.revision)
+        draft_form_delete(draft_id=draft.pk, actor=f.actor(designer), form_key="apply", revision=after.forms_revision)
 
 
 # --- deploy uses the same rule ---
@@ -231,7 +290,7 @@ def test_deploy_refuses_a_form_the_editor_would_refuse(designer: Any) -> None:
     assert error.file_name == "forms/apply.json" and "code：" in error.message and "正则表达式有误" in error.message
 
     draft = draft_form_save(
-        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.revision
+        draft_id=draft.pk, actor=f.actor(designer), form_key="apply", schema=APPLY_FORM, revision=draft.forms_revision
     )
     deployed = draft_deploy(actor=f.actor(designer), draft_id=draft.pk).definition
     assert json.loads(deployed.extra_files["forms/apply.json"]) == APPLY_FORM

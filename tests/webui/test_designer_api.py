@@ -204,6 +204,44 @@ def test_deploy_creates_a_version_when_changed_and_refuses_invalid(people: dict[
     assert ProcessDefinition.objects.count() == 1
 
 
+def test_deploy_of_a_draft_on_an_outdated_version_answers_409_until_confirmed(people: dict[str, Any]) -> None:
+    """A opened v1; B deployed v2 since. A's 部署 answers 409 with both versions and the diff link, and
+    stores nothing; sent again with confirm_outdated it deploys v3."""
+    v1 = f.deploy("approval")
+    mine = client_for(people["designer"])
+    draft = new_draft(mine, from_definition=v1.pk)
+    assert save(mine, draft, APPROVAL.replace('name="审核"', 'name="初审"')).status_code == 200
+    theirs = client_for(people["other"])
+    other = new_draft(theirs, from_definition=v1.pk)
+    assert save(theirs, other, APPROVAL.replace('name="审核"', 'name="复审"')).status_code == 200
+    assert theirs.post(f"{DRAFTS}{other['id']}/deploy/", {"note": "B"}, format="json").status_code == 201
+
+    url = f"{DRAFTS}{draft['id']}/deploy/"
+    refused = mine.post(url, {"note": "A", "revision": draft["revision"] + 1}, format="json")
+    assert refused.status_code == 409, refused.data
+    body = refused.json()
+    assert (body["base_version"], body["latest_version"]) == (1, 2)
+    assert body["diff_url"] == "/flows/approval/diff/?from=1&to=2" and "v1" in body["detail"]
+    assert ProcessDefinition.objects.count() == 2
+
+    confirmed = mine.post(
+        url, {"note": "A", "confirm_outdated": True, "revision": draft["revision"] + 1}, format="json"
+    )
+    assert confirmed.status_code == 201 and confirmed.json()["version"] == 3
+
+
+def test_deploy_with_a_revision_saved_over_since_answers_409_with_the_current_one(people: dict[str, Any]) -> None:
+    """部署 names the revision the designer validated; another tab saved since, so nothing deploys."""
+    client = client_for(people["designer"])
+    draft = new_draft(client)
+    assert save(client, draft, APPROVAL).status_code == 200
+    stale = client.post(f"{DRAFTS}{draft['id']}/deploy/", {"revision": draft["revision"]}, format="json")
+    assert stale.status_code == 409 and stale.json()["revision"] == draft["revision"] + 1
+    assert "latest_version" not in stale.json() and not ProcessDefinition.objects.exists()
+    ok = client.post(f"{DRAFTS}{draft['id']}/deploy/", {"revision": draft["revision"] + 1}, format="json")
+    assert ok.status_code == 201
+
+
 # --- who may call ---
 
 

@@ -161,6 +161,15 @@ def test_the_modeler_page_embeds_the_draft_and_what_the_script_needs(people: dic
     assert config["csrfToken"]
 
 
+def test_the_modeler_page_is_never_cached(people: dict[str, Any]) -> None:
+    """Back to the modeler reloads it: a copy from the browser's cache would hold an old revision, and its
+    first autosave would be refused as if another tab had saved."""
+    draft = draft_create(actor=f.actor(people["designer"]))
+    response = client_for(people["designer"]).get(modeler_url(draft))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
+
+
 def test_the_modeler_speaks_english_when_the_user_chose_english(people: dict[str, Any]) -> None:
     """With English chosen, the page and every text handed to the script are English."""
     draft = draft_create(actor=f.actor(people["designer"]))

@@ -209,6 +209,29 @@ def test_diff_page_lists_added_changed_and_removed_elements_with_their_propertie
     assert 'data-count="added">新增 2<' in html
 
 
+def test_an_added_or_removed_element_shows_its_properties(people: dict[str, Any]) -> None:
+    """The added 复核 task lists its candidate role and SLA (before: not set); the removed 未通过 end event
+    lists its name as it was (after: not set)."""
+    deploy(APPROVAL)
+    deploy(
+        approval_v2().replace(
+            'name="复核" camunda:candidateGroups="leader"',
+            'name="复核" camunda:candidateGroups="leader" tongban:slaWorkingDays="3"',
+        )
+    )
+
+    html = client_for(people["staff"]).get("/flows/approval/diff/?from=1&to=2").content.decode()
+
+    added = html.split('data-element-id="recheck"', 1)[1].split("</li>", 1)[0]
+    roles = added.split('data-property="candidate_roles"', 1)[1].split("</tr>", 1)[0]
+    assert "候选角色" in roles and '<td class="tb-diff-after">leader</td>' in roles and "（未设置）" in roles
+    sla = added.split('data-property="sla_working_days"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="tb-diff-after">3</td>' in sla
+    removed = html.split('data-element-id="end_rejected"', 1)[1].split("</li>", 1)[0]
+    name = removed.split('data-property="name"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="tb-diff-before">未通过</td>' in name and "（未设置）" in name
+
+
 def test_diff_page_in_english_uses_english_property_names(people: dict[str, Any]) -> None:
     """With English chosen, property names and kinds read in English (Candidate roles, SLA in working days)."""
     deploy(APPROVAL)

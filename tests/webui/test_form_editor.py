@@ -47,7 +47,7 @@ def draft(designer: Any) -> ProcessDraft:
 
 def with_form(designer: Any, draft: ProcessDraft, schema: dict[str, Any], key: str = "apply") -> ProcessDraft:
     return draft_form_save(
-        draft_id=draft.pk, actor=f.actor(designer), form_key=key, schema=schema, revision=draft.revision
+        draft_id=draft.pk, actor=f.actor(designer), form_key=key, schema=schema, revision=draft.forms_revision
     )
 
 
@@ -147,7 +147,7 @@ def test_the_preview_follows_the_posted_field_list(designer: Any, draft: Any) ->
     language, with what saving would refuse; the schema view is swapped out of band."""
     client = client_for(designer)
     url = f"{editor(draft)}preview/"
-    posted = state(draft.revision, COPIES, LEVEL, {"name": "when", "kind": "date", "label": "日期"})
+    posted = state(draft.forms_revision, COPIES, LEVEL, {"name": "when", "kind": "date", "label": "日期"})
     response = client.post(url, posted, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
@@ -158,7 +158,7 @@ def test_the_preview_follows_the_posted_field_list(designer: Any, draft: Any) ->
     assert "Copies" in english and '<option value="low">Low</option>' in english and "日期" in english
     broken = {**LEVEL, "o-0-value": "", "o-0-label": "", "o-0-label_en": "", "o-1-value": "", "o-1-label": ""}
     broken.pop("o-1-label_en")
-    html = client.post(url, state(draft.revision, {**COPIES, "minimum": "abc"}, broken)).content.decode()
+    html = client.post(url, state(draft.forms_revision, {**COPIES, "minimum": "abc"}, broken)).content.decode()
     assert "保存前需要修正" in html and "minimum：请输入数字。" in html and "level：请至少提供一个选项。" in html
 
 
@@ -170,7 +170,7 @@ def test_buttons_add_move_and_delete_fields_and_options(designer: Any, draft: An
     (nothing saved); a select without options gets an empty option row, a new group an empty field row."""
     client = client_for(designer)
     url = editor(draft)
-    two = state(draft.revision, COPIES, LEVEL)
+    two = state(draft.forms_revision, COPIES, LEVEL)
 
     html = client.post(url, {**two, "op": "add"}).content.decode()
     assert 'name="f-2-name" value=""' in html and 'data-dirty="1"' in html
@@ -185,10 +185,10 @@ def test_buttons_add_move_and_delete_fields_and_options(designer: Any, draft: An
     html = client.post(url, {**two, "f-0-kind": "select", "op": "refresh"}).content.decode()
     assert 'name="f-0-o-0-value" value=""' in html
     group = {"name": "items", "kind": "group", "label": "明细"}
-    html = client.post(url, {**state(draft.revision, group), "op": "refresh"}).content.decode()
+    html = client.post(url, {**state(draft.forms_revision, group), "op": "refresh"}).content.decode()
     sub = field_block(html, "0.0")
     assert 'name="f-0-s-0-name" value=""' in sub and 'value="group"' not in sub and 'value="attachment"' not in sub
-    html = client.post(url, {**state(draft.revision, group), "op": "add_sub:0"}).content.decode()
+    html = client.post(url, {**state(draft.forms_revision, group), "op": "add_sub:0"}).content.decode()
     assert 'name="f-0-s-0-name"' in html and 'name="f-0-s-1-name"' not in html  # blank row kept, one added
     assert ProcessDraft.objects.get(pk=draft.pk).forms == {}
 
@@ -214,14 +214,16 @@ def test_hand_written_json_round_trips_through_the_field_list(designer: Any, dra
     ):
         assert form_schema(form_from_schema(schema)) == schema
     client = client_for(designer)
-    html = client.post(editor(draft), {**state(draft.revision), "op": "apply_json", "json": json.dumps(APPLY_FORM)})
+    html = client.post(
+        editor(draft), {**state(draft.forms_revision), "op": "apply_json", "json": json.dumps(APPLY_FORM)}
+    )
     page = html.content.decode()
     assert 'name="f-1-o-0-label_en" value="Low"' in page and "已按 JSON 更新字段列表" in page
-    refused = client.post(editor(draft), {**state(draft.revision, COPIES), "op": "apply_json", "json": "{nope"})
+    refused = client.post(editor(draft), {**state(draft.forms_revision, COPIES), "op": "apply_json", "json": "{nope"})
     page = refused.content.decode()
     assert refused.status_code == 400 and "不是有效的 JSON" in page and 'name="f-0-name" value="copies"' in page
     bad = json.dumps({"type": "object", "properties": {"x": {"type": "object"}}})
-    page = client.post(editor(draft), {**state(draft.revision), "op": "apply_json", "json": bad}).content.decode()
+    page = client.post(editor(draft), {**state(draft.forms_revision), "op": "apply_json", "json": bad}).content.decode()
     assert "不支持嵌套的对象字段" in page
 
 
@@ -232,11 +234,11 @@ def test_saving_stores_the_form_in_the_draft_with_both_languages(designer: Any, 
     """保存表单 turns the list into JSON Schema (Chinese in title/enumNames, English in x-i18n), stores it in
     the draft, bumps the revision and comes back to the editor saying so."""
     client = client_for(designer)
-    posted = {**state(draft.revision, COPIES, LEVEL, title="申请表", title_en="Application"), "op": "save"}
+    posted = {**state(draft.forms_revision, COPIES, LEVEL, title="申请表", title_en="Application"), "op": "save"}
     response = client.post(editor(draft), posted)
     assert response.status_code == 302 and response["Location"] == editor(draft)
     stored = ProcessDraft.objects.get(pk=draft.pk)
-    assert stored.revision == draft.revision + 1
+    assert stored.forms_revision == draft.forms_revision + 1
     schema = json.loads(stored.forms["forms/apply.json"])
     assert schema["title"] == "申请表" and schema["x-i18n"] == {"en": {"title": "Application"}}
     assert schema["required"] == ["copies"] and schema["additionalProperties"] is False
@@ -250,7 +252,7 @@ def test_saving_stores_the_form_in_the_draft_with_both_languages(designer: Any, 
     assert level["enum"] == ["low", "high"] and level["enumNames"] == ["低", "高"]
     assert level["x-i18n"] == {"en": {"title": "Level", "enumNames": ["Low", "High"]}}
     again = client.get(editor(draft)).content.decode()
-    assert "表单 apply 已保存到草稿。" in again and f'name="revision" value="{stored.revision}"' in again
+    assert "表单 apply 已保存到草稿。" in again and f'name="revision" value="{stored.forms_revision}"' in again
 
 
 def test_saving_a_bad_form_shows_each_error_by_its_field(designer: Any, draft: Any) -> None:
@@ -263,7 +265,7 @@ def test_saving_a_bad_form_shows_each_error_by_its_field(designer: Any, draft: A
         {"name": "copies", "kind": "text", "label": "重复"},
         {"name": "", "kind": "text", "label": "没有名字"},
     )
-    response = client.post(editor(draft), {**state(draft.revision, *fields), "op": "save"})
+    response = client.post(editor(draft), {**state(draft.forms_revision, *fields), "op": "save"})
     html = response.content.decode()
     assert response.status_code == 400 and "表单有误，请按提示修改。" in html
     assert "minimum：请输入数字。" in field_block(html, "0") and 'value="abc"' in field_block(html, "0")
@@ -271,29 +273,53 @@ def test_saving_a_bad_form_shows_each_error_by_its_field(designer: Any, draft: A
     assert ProcessDraft.objects.get(pk=draft.pk).forms == {}
     # With the names fixed, the schema's own problems come back by field too.
     named = (COPIES, fields[1], fields[2])
-    html = client.post(editor(draft), {**state(draft.revision, *named), "op": "save"}).content.decode()
+    html = client.post(editor(draft), {**state(draft.forms_revision, *named), "op": "save"}).content.decode()
     assert "请至少提供一个选项。" in field_block(html, "1") and "正则表达式有误" in field_block(html, "2")
     assert 'aria-invalid="true"' in field_block(html, "1") and "请至少提供一个选项" not in field_block(html, "0")
     assert ProcessDraft.objects.get(pk=draft.pk).forms == {}
 
 
 def test_a_save_from_a_stale_page_is_refused_and_may_be_repeated(designer: Any, draft: Any) -> None:
-    """When the draft was saved elsewhere since the page opened, the save answers 409 keeping the edits; the
-    page now carries the current revision, so saving again on purpose stores the form."""
+    """When the draft's forms were saved elsewhere (another editor tab) since the page opened, the save
+    answers 409 keeping the edits; the page now carries the current forms revision, so saving again on
+    purpose stores the form."""
     client = client_for(designer)
-    draft_save(actor=f.actor(designer), draft_id=draft.pk, bpmn_xml=APPLY, revision=draft.revision)
-    response = client.post(editor(draft), {**state(draft.revision, COPIES), "op": "save"})
+    with_form(designer, draft, APPLY_FORM, key="other")
+    response = client.post(editor(draft), {**state(draft.forms_revision, COPIES), "op": "save"})
     html = response.content.decode()
-    assert response.status_code == 409 and "草稿已在别处保存" in html and 'value="copies"' in html
-    assert f'name="revision" value="{draft.revision + 1}"' in html
-    again = client.post(editor(draft), {**state(draft.revision + 1, COPIES), "op": "save"})
+    assert response.status_code == 409 and "表单已在别处保存" in html and 'value="copies"' in html
+    assert f'name="revision" value="{draft.forms_revision + 1}"' in html
+    again = client.post(editor(draft), {**state(draft.forms_revision + 1, COPIES), "op": "save"})
     assert again.status_code == 302 and "forms/apply.json" in ProcessDraft.objects.get(pk=draft.pk).forms
+
+
+def test_the_modeler_autosaving_beside_the_editor_does_not_make_either_stale(designer: Any, draft: Any) -> None:
+    """The modeler and the form editor open side by side: the diagram's autosave does not refuse the form's
+    save, and the form's save does not refuse the modeler's next autosave (which used to stop it)."""
+    client = client_for(designer)
+    page = client.get(editor(draft)).content.decode()
+    assert f'name="revision" value="{draft.forms_revision}"' in page
+    autosaved = draft_save(actor=f.actor(designer), draft_id=draft.pk, bpmn_xml=APPLY, revision=draft.revision)
+    saved = client.post(editor(draft), {**state(draft.forms_revision, COPIES), "op": "save"})
+    assert saved.status_code == 302
+    next_autosave = draft_save(actor=f.actor(designer), draft_id=draft.pk, bpmn_xml=APPLY, revision=autosaved.revision)
+    assert next_autosave.revision == autosaved.revision + 1 and "forms/apply.json" in next_autosave.forms
+
+
+def test_the_editor_pages_are_never_cached(designer: Any, draft: Any) -> None:
+    """Back in the browser reloads the editor (and the forms list) rather than showing a copy holding an
+    old forms revision, whose save would then be refused."""
+    client = client_for(designer)
+    for url in (editor(draft), f"/flows/designer/{draft.pk}/forms/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"], url
 
 
 def test_user_text_is_escaped_in_the_editor_and_the_preview(designer: Any, draft: Any) -> None:
     client = client_for(designer)
     evil = {"name": "note", "kind": "text", "label": EVIL, "label_en": EVIL, "help": EVIL}
-    html = client.post(editor(draft), {**state(draft.revision, evil), "op": "refresh"}).content.decode()
+    html = client.post(editor(draft), {**state(draft.forms_revision, evil), "op": "refresh"}).content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in preview_of(html)
 
 
@@ -318,9 +344,9 @@ def test_the_forms_page_lists_the_drafts_forms_and_starts_a_new_one(designer: An
     assert _queries(client, "get", url) == one and client.get(url).content.decode().count("data-form=") == 8
     for n in range(5):
         draft = draft_form_delete(
-            draft_id=draft.pk, actor=f.actor(designer), form_key=f"more{n}", revision=draft.revision
+            draft_id=draft.pk, actor=f.actor(designer), form_key=f"more{n}", revision=draft.forms_revision
         )
-    deleted = client.post(f"{editor(draft)}delete/", {"revision": draft.revision})
+    deleted = client.post(f"{editor(draft)}delete/", {"revision": draft.forms_revision})
     assert deleted.status_code == 302 and ProcessDraft.objects.get(pk=draft.pk).forms == {}
 
 
@@ -335,15 +361,17 @@ def test_only_the_drafts_designer_may_open_it(designer: Any, draft: Any) -> None
         assert client_for(other).get(url).status_code in (404, 405), url
         assert client_for(clerk).get(url).status_code in (403, 405), url
         assert Client().get(url).status_code == 302, url
-    assert client_for(other).post(editor(draft), {**state(draft.revision, COPIES), "op": "save"}).status_code == 404
-    assert client_for(other).post(f"{editor(draft)}preview/", state(draft.revision, COPIES)).status_code == 404
+    assert (
+        client_for(other).post(editor(draft), {**state(draft.forms_revision, COPIES), "op": "save"}).status_code == 404
+    )
+    assert client_for(other).post(f"{editor(draft)}preview/", state(draft.forms_revision, COPIES)).status_code == 404
     assert ProcessDraft.objects.get(pk=draft.pk).forms == {}
 
 
 def test_posts_without_the_csrf_token_are_refused(designer: Any, draft: Any) -> None:
     client = client_for(designer, csrf=True)
     for url in (editor(draft), f"{editor(draft)}preview/", f"{editor(draft)}delete/"):
-        assert client.post(url, {**state(draft.revision, COPIES), "op": "save"}).status_code == 403, url
+        assert client.post(url, {**state(draft.forms_revision, COPIES), "op": "save"}).status_code == 403, url
     assert ProcessDraft.objects.get(pk=draft.pk).forms == {}
 
 
@@ -366,8 +394,8 @@ def test_queries_do_not_grow_with_fields(designer: Any, draft: Any) -> None:
     draft = with_form(designer, draft, many_form, "many")
     assert _queries(client, "get", editor(draft, "one")) == _queries(client, "get", editor(draft, "many"))
     preview = f"{editor(draft)}preview/"
-    assert _queries(client, "post", preview, state(draft.revision, COPIES)) == _queries(
-        client, "post", preview, state(draft.revision, *many)
+    assert _queries(client, "post", preview, state(draft.forms_revision, COPIES)) == _queries(
+        client, "post", preview, state(draft.forms_revision, *many)
     )
-    one, twenty = ({**state(draft.revision, *fields), "op": "add"} for fields in ([COPIES], many))
+    one, twenty = ({**state(draft.forms_revision, *fields), "op": "add"} for fields in ([COPIES], many))
     assert _queries(client, "post", editor(draft), one) == _queries(client, "post", editor(draft), twenty)

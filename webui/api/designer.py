@@ -7,10 +7,11 @@ Only designers (staff, or the DESIGNER_ROLE) get in (403); a draft that is not t
 from dataclasses import asdict
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import urlencode
 
-from django.urls import path
+from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -28,6 +29,7 @@ from processes.selectors_designer import (
 )
 from processes.services.designer import (
     DRAFT_MAX_BYTES,
+    DraftOutdated,
     DraftStale,
     draft_create,
     draft_delete,
@@ -58,6 +60,28 @@ from .serializers import (
 )
 
 TAGS = ["designer"]
+
+
+class DraftDeployRequestSerializer(DraftDeployInputSerializer):
+    confirm_outdated = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="草稿基于的版本已不是最新时仍部署 / deploy although a newer version was deployed since the base",
+    )
+    revision = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="校验时的草稿版本号；草稿已在别处保存则 409 / the revision validated; 409 if saved since",
+    )
+
+
+class DraftOutdatedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    base_version = serializers.IntegerField(help_text="草稿基于的版本 / the version the draft was opened from")
+    latest_version = serializers.IntegerField(help_text="当前最新版本 / the latest deployed version")
+    diff_url = serializers.CharField(help_text="两版差异页 / the diff page from the base to the latest")
 
 
 class IsDesigner(BasePermission):
@@ -215,19 +239,40 @@ class DraftDeployView(DesignerView):
         tags=TAGS,
         summary="部署草稿 / deploy the draft",
         description="有效且内容有变则建新版本（201），内容未变则 200；无效则 400，不存储任何内容。"
-        " / A new version when valid and changed (201); 200 when unchanged; 400 and nothing stored when invalid.",
-        request=DraftDeployInputSerializer,
+        "草稿基于的版本之后又有人部署了新版本时 409（含 latest_version、base_version、diff_url），"
+        "确认后带 confirm_outdated=true 再部署；带 revision 而草稿已在别处保存时 409（含 revision）。"
+        " / A new version when valid and changed (201); 200 when unchanged; 400 and nothing stored when invalid."
+        " 409 with latest_version, base_version and diff_url when a newer version was deployed since the draft's"
+        " base (deploy again with confirm_outdated=true); 409 with revision when `revision` is stale.",
+        request=DraftDeployRequestSerializer,
         responses={
             201: DraftDeployedSerializer,
             200: DraftDeployedSerializer,
             400: DefinitionErrorSerializer,
+            409: OpenApiResponse(
+                DraftOutdatedSerializer,
+                description="基于的版本已不是最新，或草稿已在别处保存（则为 {detail, revision}） / "
+                "outdated base, or saved elsewhere (then {detail, revision})",
+            ),
             **errors(403, 404),
         },
     )
     def post(self, request: Request, draft_id: int) -> Response:
-        body = DraftDeployInputSerializer(data=request.data)
+        body = DraftDeployRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = draft_deploy(actor=actor_of(request), draft_id=draft_id, note=body.validated_data["note"])
+        data = body.validated_data
+        try:
+            result = draft_deploy(
+                actor=actor_of(request),
+                draft_id=draft_id,
+                note=data["note"],
+                revision=data["revision"],
+                confirm_outdated=data["confirm_outdated"],
+            )
+        except DraftStale as stale:
+            return Response({"detail": stale.message, "revision": stale.revision}, status=status.HTTP_409_CONFLICT)
+        except DraftOutdated as outdated:
+            return Response(_outdated_body(outdated), status=status.HTTP_409_CONFLICT)
         definition = result.definition
         deployed = {
             "created": result.created,
@@ -240,6 +285,16 @@ class DraftDeployView(DesignerView):
             DraftDeployedSerializer(deployed).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
+
+
+def _outdated_body(outdated: DraftOutdated) -> dict[str, Any]:
+    query = urlencode({"from": outdated.base_version, "to": outdated.latest_version})
+    return {
+        "detail": outdated.message,
+        "base_version": outdated.base_version,
+        "latest_version": outdated.latest_version,
+        "diff_url": f"{reverse('flows:diff', kwargs={'key': outdated.key})}?{query}",
+    }
 
 
 urlpatterns = [

@@ -21,6 +21,7 @@ from processes.models import (
 )
 from processes.selectors import instance_history, instance_tasks, task_can_act
 from processes.services.definitions import form_schema
+from webui.i18n import one_language
 
 
 def username_field() -> "serializers.SlugRelatedField[Any]":
@@ -348,7 +349,8 @@ class IncidentSkipSerializer(serializers.Serializer):
 
 
 def problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:
-    return [problem.as_dict() for problem in problems]
+    """Validation problems with each "中文 / English" message cut to the reader's language."""
+    return [{**problem.as_dict(), "message": one_language(problem.message)} for problem in problems]
 
 
 # --- 流程设计 (the process designer) ---

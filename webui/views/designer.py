@@ -18,8 +18,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from processes.errors import NotFound, ProcessError
@@ -114,6 +115,7 @@ def draft_remove(request: HttpRequest, actor: Actor, draft_id: int) -> HttpRespo
     return redirect("flows:designer")
 
 
+@never_cache  # Back must not restore a page holding an old revision (its autosave would be refused)
 @designer_only
 @require_GET
 def modeler(request: HttpRequest, actor: Actor, draft_id: int) -> HttpResponse:
@@ -189,9 +191,18 @@ def modeler_strings() -> dict[str, str]:
         "deployed": _("已部署为 {key} 第 {version} 版。"),
         "unchanged": _("内容与已部署的版本相同，未生成新版本（当前为第 {version} 版）。"),
         "viewVersions": _("查看版本"),
+        "deploySaveFailed": _("草稿未能保存，没有部署。"),
+        "deployOutdated": _(
+            "此草稿基于第 {base} 版，但此后已部署了第 {latest} 版；部署会用草稿替换第 {latest} 版的修改。"
+        ),
+        "viewDiff": _("查看差异"),
+        "deployAnyway": _("仍然部署"),
+        "deployStale": _("此草稿已在别处保存（第 {revision} 次保存），没有部署。请重新加载后再部署。"),
         # upload
         "uploaded": _("已导入 {name} 并保存。"),
         "uploadFailed": _("{name} 无法导入：{error}"),
+        "undoUpload": _("撤销上传"),
+        "uploadUndone": _("已撤销上传，恢复为上传前的流程图并保存。"),
         # the 通办 properties group
         "group": _("通办"),
         "candidateRoles": _("候选角色"),
@@ -201,7 +212,7 @@ def modeler_strings() -> dict[str, str]:
         "unknownRoles": _("组织机构中没有这些角色：{codes}"),
         "departmentScope": _("部门范围"),
         "departmentScopeHelp": _("表达式，给出部门编码，例如 department_code；留空则为发起部门。"),
-        "assignee": _("办理人"),
+        "assignee": pgettext("流程设计", "办理人"),
         "assigneeHelp": _("表达式，给出用户名，例如 ${initiator}；留空则由候选人签收。"),
         "priority": _("优先级"),
         "priorityHelp": _("0–100，数值越大越优先。"),

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from processes.errors import NotFound, ProcessError, ValidationFailed
@@ -57,6 +58,7 @@ def _form(actor: Actor, draft_id: int, form_key: str) -> DraftForm:
         raise Http404(error.message) from error
 
 
+@never_cache
 @designer_only
 @require_GET
 def form_list(request: HttpRequest, actor: Actor, draft_id: int) -> HttpResponse:
@@ -128,7 +130,8 @@ def _page(request: HttpRequest, loaded: DraftForm, form: FormSpec, *, status: in
         "draft": loaded.draft,
         "form_key": loaded.key,
         "source": loaded.source,
-        "revision": loaded.draft.revision,
+        # The forms' own revision: a diagram autosave in the modeler does not make this page stale.
+        "revision": loaded.draft.forms_revision,
         "form": form,
         "kinds": KINDS,
         "row_kinds": ROW_KINDS,
@@ -153,6 +156,7 @@ def _from_json(text: str) -> tuple[FormSpec | None, list[str]]:
     return form_from_schema(schema), []
 
 
+@never_cache  # Back must not bring up an old forms revision, which saving would then refuse
 @designer_only
 @require_http_methods(["GET", "POST"])
 def form_editor(request: HttpRequest, actor: Actor, draft_id: int, form_key: str) -> HttpResponse:
@@ -164,7 +168,7 @@ def form_editor(request: HttpRequest, actor: Actor, draft_id: int, form_key: str
         broken = [_("存储的表单不是有效的 JSON，请在“高级：直接编辑 JSON”中修正。")] if loaded.text else []
         return _page(request, loaded, new_form(), json_text=loaded.text or "", json_errors=broken)
     op = request.POST.get("op", "refresh")
-    revision = _revision(request) or loaded.draft.revision
+    revision = _revision(request) or loaded.draft.forms_revision
     if op == "apply_json":
         text = request.POST.get("json", "")
         applied, errors = _from_json(text)
@@ -192,7 +196,8 @@ def _save(request: HttpRequest, actor: Actor, loaded: DraftForm, form: FormSpec,
         return _page(request, loaded, form, status=400, revision=revision, save_error=refused)
     except DraftStale as error:
         stale = _(
-            "草稿已在别处保存（可能是另一个窗口中的流程图）。此页的修改尚未保存；再次点击“保存表单”将以此页内容保存该表单。"
+            "草稿的表单已在别处保存（可能是另一个窗口中的表单编辑器）。此页的修改尚未保存；"
+            "再次点击“保存表单”将以此页内容保存该表单。"
         )
         return _page(request, loaded, form, status=409, revision=error.revision, save_error=stale)
     except ValidationFailed as error:

@@ -39,6 +39,13 @@ class DesignerPage {
     this.status = root.querySelector('[data-save-status]');
     this.notice = root.querySelector('[data-notice]');
     this.dialog = root.querySelector('#tb-deploy-dialog');
+    this.uploadDialog = root.querySelector('#tb-upload-dialog');
+    this.leaving = false; // set when the page reloads on purpose (after a conflict): no "leave?" prompt
+  }
+
+  reload() {
+    this.leaving = true;
+    window.location.reload();
   }
 
   say(text, { state = 'info', link = null, action = null } = {}) {
@@ -48,6 +55,10 @@ class DesignerPage {
       a.href = link.href;
       a.textContent = link.text;
       a.dataset.turbo = 'false';
+      if (link.newTab) {
+        a.target = '_blank';
+        a.rel = 'noopener';
+      }
       parts.push(document.createTextNode(' '), a);
     }
     if (action) {
@@ -55,7 +66,11 @@ class DesignerPage {
       button.type = 'button';
       button.className = 'mdc-button mdc-button--outlined';
       button.textContent = action.text;
-      button.addEventListener('click', action.run);
+      button.addEventListener('click', () => {
+        Promise.resolve()
+          .then(action.run)
+          .catch((error) => this.say(format(this.strings.requestFailed, { error: error.message }), { state: 'error' }));
+      });
       parts.push(document.createTextNode(' '), button);
     }
     this.notice.replaceChildren(...parts);
@@ -176,7 +191,7 @@ class DesignerPage {
   conflict(body) {
     this.say(format(this.strings.conflict, { revision: body.revision || '?' }), {
       state: 'error',
-      action: { text: this.strings.reload, run: () => window.location.reload() },
+      action: { text: this.strings.reload, run: () => this.reload() },
     });
   }
 
@@ -204,10 +219,27 @@ class DesignerPage {
         this.autosave.save();
       }
     });
-    const leave = () => this.autosave.flush();
-    window.addEventListener('pagehide', leave);
-    window.addEventListener('beforeunload', leave);
-    document.addEventListener('turbo:before-visit', leave);
+    this.wireLeave();
+  }
+
+  /** Leaving with edits the server does not hold yet: the browser asks first (a keepalive request cannot
+     carry a large diagram, and one sent while a save is in flight would carry a stale revision); if the
+     person leaves anyway, what fits in a keepalive request is still sent. */
+  wireLeave() {
+    window.addEventListener('beforeunload', (event) => {
+      if (this.leaving || !this.autosave.isDirty()) return;
+      event.preventDefault();
+      event.returnValue = ''; // older Chromium asks only when returnValue is set
+    });
+    window.addEventListener('pagehide', () => {
+      if (!this.leaving) this.autosave.flush();
+    });
+    // A Turbo visit replaces the page without beforeunload: make it a full navigation so the browser asks.
+    document.addEventListener('turbo:before-visit', (event) => {
+      if (this.leaving || !this.autosave.isDirty()) return;
+      event.preventDefault();
+      window.location.assign(event.detail.url);
+    });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'hidden') this.autosave.save();
     });
@@ -237,18 +269,33 @@ class DesignerPage {
     this.dialog.showModal();
   }
 
-  async confirmDeploy() {
+  confirmDeploy() {
     const note = this.dialog.querySelector('textarea[name="note"]').value.trim();
+    return this.sendDeploy(note, false);
+  }
+
+  /** Deploy the draft at the revision this page saved last (after any save in flight has answered), so the
+     server deploys what the canvas shows or refuses (409). */
+  async sendDeploy(note, confirmOutdated) {
     this.say(this.strings.deploying, { state: 'busy' });
-    if (!(await this.autosave.save())) return;
+    if (!(await this.autosave.save())) {
+      if (this.status.dataset.saveState !== 'conflict') this.say(this.strings.deploySaveFailed, { state: 'error' });
+      return;
+    }
+    const body = { note, revision: this.autosave.revision };
+    if (confirmOutdated) body.confirm_outdated = true;
     let response;
     try {
-      response = await this.api.post(this.config.urls.deploy, { note });
+      response = await this.api.post(this.config.urls.deploy, body);
     } catch (error) {
       if (error.status === 400 && error.body && error.body.errors) {
         const count = error.body.errors.length;
         this.problems.show({ errors: error.body.errors, warnings: [] }, format(this.strings.deployInvalid, { count }));
         this.say(format(this.strings.deployInvalid, { count }), { state: 'error' });
+        return;
+      }
+      if (error.status === 409) {
+        this.deployRefused(error.body || {}, note);
         return;
       }
       throw error;
@@ -259,6 +306,28 @@ class DesignerPage {
     const text = data.created === false ? this.strings.unchanged : this.strings.deployed;
     this.say(format(text, { version: data.version, key: data.key }), { state: 'ok', link });
     this.dialog.querySelector('textarea[name="note"]').value = '';
+  }
+
+  /** 409 on deploy: either the draft's base is no longer the latest version (show the diff, offer 仍然部署),
+     or the stored draft is at another revision than this page saved (it was saved elsewhere: reload). */
+  deployRefused(body, note) {
+    const s = this.strings;
+    if (body.latest_version !== undefined && body.latest_version !== null) {
+      const text = format(s.deployOutdated, { base: body.base_version ?? '?', latest: body.latest_version });
+      this.say(text, {
+        state: 'error',
+        link: body.diff_url ? { href: body.diff_url, text: s.viewDiff, newTab: true } : null,
+        action: {
+          text: s.deployAnyway,
+          run: () => this.sendDeploy(note, true),
+        },
+      });
+      return;
+    }
+    this.say(format(s.deployStale, { revision: body.revision ?? '?' }), {
+      state: 'error',
+      action: { text: s.reload, run: () => this.reload() },
+    });
   }
 
   async download() {
@@ -273,21 +342,47 @@ class DesignerPage {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  /** 上传: replace the canvas with a .bpmn file (e.g. exported by Camunda Modeler 5), then save it. */
+  /** 上传: after the designer confirms, replace the canvas with a .bpmn file (e.g. exported by Camunda
+     Modeler 5) and save it; the diagram it replaced is kept in the page so 撤销上传 can put it back. */
   async upload(input) {
     const file = input.files && input.files[0];
     input.value = '';
     if (!file) return;
+    if (!(await this.askUpload(file.name))) return;
     const text = await file.text();
+    const { xml: previous } = await this.modeler.saveXML({ format: true });
     try {
       await this.importXml(text);
     } catch (error) {
       this.say(format(this.strings.uploadFailed, { name: file.name, error: error.message }), { state: 'error' });
+      await this.importXml(previous).catch(() => {});
       return;
     }
     this.autosave.markDirty();
     if (await this.autosave.save()) {
-      this.say(format(this.strings.uploaded, { name: file.name }), { state: 'ok' });
+      this.say(format(this.strings.uploaded, { name: file.name }), {
+        state: 'ok',
+        action: { text: this.strings.undoUpload, run: () => this.undoUpload(previous) },
+      });
+    }
+  }
+
+  askUpload(name) {
+    const dialog = this.uploadDialog;
+    dialog.querySelector('[data-upload-name]').textContent = name;
+    dialog.returnValue = '';
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => resolve(dialog.returnValue === 'replace'), { once: true });
+      dialog.showModal();
+    });
+  }
+
+  async undoUpload(previous) {
+    this.notice.hidden = true;
+    await this.importXml(previous);
+    this.autosave.markDirty();
+    if (await this.autosave.save()) {
+      this.say(this.strings.uploadUndone, { state: 'ok' });
     }
   }
 }

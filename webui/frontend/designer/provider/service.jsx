@@ -31,6 +31,11 @@ export function serviceEntries(element) {
   return entries.map((entry) => ({ ...entry, element }));
 }
 
+/** A Camunda Modeler external task names its operator in camunda:topic (the engine reads it too). */
+function topicOf(element) {
+  return getBusinessObject(element).get('camunda:topic') || '';
+}
+
 function handlerFor(config, name) {
   return config.handlers.find((handler) => handler.operator === name);
 }
@@ -78,7 +83,7 @@ function Operator({ element, id }) {
   const commandStack = useService('commandStack');
   const moddle = useService('moddle');
   const current = operatorOf(element);
-  const name = current ? current.get('id') || '' : '';
+  const name = current ? current.get('id') || '' : topicOf(element);
   const handler = handlerFor(config, name);
 
   const setValue = (value) => {
@@ -91,6 +96,12 @@ function Operator({ element, id }) {
       values = [...others, operator];
     }
     commands.push(update(element, extensions, { values }));
+    // The operator is now ours (or none): a Camunda external-task topic left beside it would be a second,
+    // contradicting answer to "what does this task call".
+    const businessObject = getBusinessObject(element);
+    if (businessObject.get('camunda:topic') !== undefined || businessObject.get('camunda:type') !== undefined) {
+      commands.push(update(element, businessObject, { 'camunda:topic': undefined, 'camunda:type': undefined }));
+    }
     commandStack.execute(MULTI, commands);
   };
   const getOptions = () => {

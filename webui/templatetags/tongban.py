@@ -55,3 +55,11 @@ def audit_action(action: str, code: bool = False) -> SafeString:
 def one_language(text: Any) -> str:
     """`{{ error|one_language }}`: of a service's "中文 / English" message, the half in the page's language."""
     return "" if text is None else _one_language(str(text))
+
+
+@register.simple_tag
+def person(user: Any, nobody: str = "—") -> SafeString:
+    """`{% person task.assignee %}`: the full name, the username on hover; `nobody` when there is none."""
+    if user is None:
+        return format_html("{}", nobody)
+    return format_html('<span title="{}">{}</span>', user.username, user.get_full_name() or user.username)

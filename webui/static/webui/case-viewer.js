@@ -5,19 +5,8 @@
 
   var MARKERS = { completed: "tb-completed", active: "tb-active", overdue: "tb-overdue" };
 
-  function readJson(id) {
-    var node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
-  function fail(container, error) {
-    container.dataset.state = "error";
-    var note = document.createElement("p");
-    note.className = "tb-diagram-note";
-    note.textContent = container.dataset.error || "Error";
-    container.replaceChildren(note);
-    if (window.console) window.console.error(error);
-  }
+  var readJson = window.TongbanDiagram.readJson;
+  var fail = window.TongbanDiagram.fail;
 
   async function draw() {
     var container = document.getElementById("tb-case-diagram");

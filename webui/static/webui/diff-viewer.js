@@ -12,19 +12,8 @@
     { container: "tb-diff-new", xml: "diff-new-bpmn", markers: "diff-new-markers" },
   ];
 
-  function readJson(id) {
-    var node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
-  function fail(container, error) {
-    container.dataset.state = "error";
-    var note = document.createElement("p");
-    note.className = "tb-diagram-note";
-    note.textContent = container.dataset.error || "Error";
-    container.replaceChildren(note);
-    if (window.console) window.console.error(error);
-  }
+  var readJson = window.TongbanDiagram.readJson;
+  var fail = window.TongbanDiagram.fail;
 
   function entryFor(elementId) {
     var list = document.getElementById("tb-diff-changes");

@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "domain.workcalendar",
     "domain.approvals",
     "domain.notifications",
+    "domain.assets",
+    "domain.standards",
+    "domain.catalog",
     "processes",
     "handlers",
     # webui before the Material shell (Site/Application, base templates, static fonts and icons), so

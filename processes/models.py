@@ -449,3 +449,50 @@ class InstanceMigration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instance_id} in {self.batch_id}"
+
+
+class MigrationJobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("未完成")
+
+
+class MigrationJob(models.Model):
+    """One 迁移 or 回滚 asked for on the migration page, run by a Celery worker: over thousands of instances
+    it takes minutes, so the page shows its progress instead of holding the request open."""
+
+    class Action(models.TextChoices):
+        MIGRATE = "migrate", _("迁移")
+        ROLLBACK = "rollback", _("回滚")
+
+    process_key = models.CharField(max_length=255)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    target = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="+")
+    # The batch it made (a migration, set in the transaction that creates the batch) or undoes (a rollback).
+    batch = models.ForeignKey(MigrationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=MigrationJobStatus.choices, default=MigrationJobStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    moved = models.PositiveIntegerField(default=0)
+    # [{"instance_id": …, "reason": …}]: the instances that stayed where they were, and why.
+    skipped = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("迁移任务")
+        verbose_name_plural = _("迁移任务")
+        indexes = [models.Index(fields=["process_key", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (MigrationJobStatus.DONE, MigrationJobStatus.FAILED)

@@ -5,10 +5,11 @@ One query per list, whatever it holds; the saved workflow states (the rollback s
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q
 
-from .models import InstanceMigration, MigrationBatch
+from .models import InstanceMigration, MigrationBatch, MigrationJob, MigrationJobStatus
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,67 @@ def migration_batch_instances(*, batch_id: int) -> list[MigratedInstance]:
         )
     )
     return [MigratedInstance(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    job_id: int
+    process_key: str
+    action: str
+    status: str
+    target_version: int
+    batch_id: int | None
+    total: int
+    processed: int
+    moved: int
+    skipped: list[dict[str, Any]]
+    message: str
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (MigrationJobStatus.DONE, MigrationJobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.finished else (self.processed * 100 // self.total if self.total else 0)
+
+
+_JOB_FIELDS = (
+    "id",
+    "process_key",
+    "action",
+    "status",
+    "target__version",
+    "batch_id",
+    "total",
+    "processed",
+    "moved",
+    "skipped",
+    "message",
+    "created_by__username",
+    "created_at",
+    "started_at",
+    "finished_at",
+)
+
+
+def _job(row: tuple[Any, ...]) -> JobSummary:
+    values = list(row)
+    values[11] = values[11] or ""
+    return JobSummary(*values)
+
+
+def migration_job(*, process_key: str, job_id: int) -> JobSummary | None:
+    """One job of `process_key` (None when there is no such job of that process)."""
+    row = MigrationJob.objects.filter(pk=job_id, process_key=process_key).values_list(*_JOB_FIELDS).first()
+    return _job(row) if row else None
+
+
+def migration_jobs(*, process_key: str, limit: int) -> list[JobSummary]:
+    """The latest jobs of `process_key`, newest first (those not finished yet among them)."""
+    rows = MigrationJob.objects.filter(process_key=process_key).order_by("-created_at", "-id")[:limit]
+    return [_job(row) for row in rows.values_list(*_JOB_FIELDS)]

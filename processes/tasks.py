@@ -71,3 +71,15 @@ def escalation_tick() -> int:
     from .services.escalation import escalation_tick as tick
 
     return tick()
+
+
+@shared_task(name="processes.tasks.migration_job_execute", acks_late=True)
+def migration_job_execute(job_id: int) -> str:
+    """迁移 or 回滚 of many instances, off the web request (the page polls the job's progress)."""
+    from .services.migration_jobs import migration_job_execute as execute
+
+    return execute(job_id=job_id)
+
+
+def enqueue_migration_job(job_id: int) -> None:
+    migration_job_execute.delay(job_id)

@@ -5,7 +5,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from webui.views import designer, flows, flows_versions, form_editor, notifications, supervision, workbench
+from webui.views import (
+    designer,
+    flows,
+    flows_migration,
+    flows_versions,
+    form_editor,
+    notifications,
+    supervision,
+    workbench,
+)
 from webui.views.attachments import attachment_download
 from webui.views.audit import audit_event, audit_export_download, audit_search, audit_verify_chain
 from webui.views.case import case_page
@@ -71,13 +80,16 @@ class FlowsApp(Application):
     )
     versions_path = path("<str:key>/", flows_versions.versions, name="versions")
     diff_path = path("<str:key>/diff/", flows_versions.diff, name="diff")
-    migrate_path = path("<str:key>/migrate/", flows_versions.migrate, name="migrate")
-    migrate_dry_run_path = path("<str:key>/migrate/dry-run/", flows_versions.migrate_dry_run, name="migrate_dry_run")
-    migrate_run_path = path("<str:key>/migrate/run/", flows_versions.migrate_run, name="migrate_run")
+    migrate_path = path("<str:key>/migrate/", flows_migration.migrate, name="migrate")
+    migrate_dry_run_path = path("<str:key>/migrate/dry-run/", flows_migration.migrate_dry_run, name="migrate_dry_run")
+    migrate_run_path = path("<str:key>/migrate/run/", flows_migration.migrate_run, name="migrate_run")
     migration_rollback_path = path(
         "<str:key>/migrate/batches/<int:batch_id>/rollback/",
-        flows_versions.migration_rollback_view,
+        flows_migration.migration_rollback_view,
         name="migration_rollback",
+    )
+    migration_job_path = path(
+        "<str:key>/migrate/jobs/<int:job_id>/", flows_migration.migration_job_view, name="migration_job"
     )
     download_path = path("<str:key>/v<int:version>/bpmn/", flows_versions.definition_download, name="download")
 

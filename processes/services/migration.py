@@ -76,6 +76,27 @@ class NotMigratable(Conflict):
     """The instance changed since the dry run and can no longer move."""
 
 
+class MigrationLocked(Conflict):
+    """Another migration or rollback of the same process holds its lock."""
+
+
+class Progress:
+    """Where a run or rollback says how far it got. This one tells nobody; the background job's
+    (services.migration_jobs) keeps its row up to date for the page's progress bar."""
+
+    # A batch an earlier, interrupted attempt of the same job created: the run goes on filling it.
+    existing_batch: MigrationBatch | None = None
+
+    def begin(self, total: int) -> None:
+        """`total` instances are about to be tried."""
+
+    def step(self, instance_id: int, *, reason: str | None = None) -> None:
+        """One instance done: moved (no reason) or left where it was (why)."""
+
+    def batch_created(self, batch: MigrationBatch) -> None:
+        """Called inside the transaction that creates the batch row."""
+
+
 class _Migrators:
     """One Migrator per (source version, target): the spec diff is computed once per pair."""
 
@@ -159,7 +180,7 @@ def _process_lock(key: str) -> Iterator[None]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, lock_id])
         if not cursor.fetchone()[0]:
-            raise Conflict(
+            raise MigrationLocked(
                 f"流程 {key} 的另一次迁移或回滚正在进行，请稍后再试 / "
                 f"another migration or rollback of {key} is running; try again shortly"
             )
@@ -174,28 +195,31 @@ class _LazyBatch:
     """The batch row, created inside the first instance's own transaction: if that instance is skipped
     (its transaction rolled back) the row goes with it, so a run that moves nothing leaves no batch."""
 
-    def __init__(self, target: ProcessDefinition, actor: Actor) -> None:
-        self.target, self.actor = target, actor
-        self.row: MigrationBatch | None = None
+    def __init__(self, target: ProcessDefinition, actor: Actor, progress: Progress) -> None:
+        self.target, self.actor, self.progress = target, actor, progress
+        self.row: MigrationBatch | None = progress.existing_batch
 
     def get(self) -> MigrationBatch:
         if self.row is None:
             self.row = MigrationBatch.objects.create(target=self.target, created_by_id=self.actor.user_id)
+            self.progress.batch_created(self.row)
         return self.row
 
 
-def migration_run(*, target_definition_id: int, actor: Actor) -> MigrationBatch:
+def migration_run(*, target_definition_id: int, actor: Actor, progress: Progress | None = None) -> MigrationBatch:
     """Move every migratable instance of an older version to the target, as one audited batch.
 
     Each instance is checked again under its lock; one that can no longer move is skipped (and
     named in the batch's audit event). Raises Conflict when no instance can move (then no batch is
-    left behind), or when another run or rollback of the same process is under way."""
+    left behind), or MigrationLocked when another run or rollback of the same process is under way."""
     target = _target(target_definition_id)
+    progress = progress or Progress()
     with _process_lock(target.key):
         candidates = [v for v in migration_dry_run(target_definition_id=target.pk) if v.migratable]
-        if not candidates:
+        progress.begin(len(candidates))
+        if not candidates and progress.existing_batch is None:
             raise Conflict("没有可迁移的流程实例 / no running instance can be migrated to this version")
-        batch = _LazyBatch(target, actor)
+        batch = _LazyBatch(target, actor, progress)
         migrators = _Migrators(target)
         migrated, skipped = [], []
         for candidate in candidates:
@@ -203,8 +227,10 @@ def migration_run(*, target_definition_id: int, actor: Actor) -> MigrationBatch:
             try:
                 apply(candidate.instance_id, actor, _migrate_command(batch, target, migrators), allow_suspended=True)
                 migrated.append(candidate.instance_id)
+                progress.step(candidate.instance_id)
             except ProcessError as exc:  # changed since the dry run, ended, or its rows cannot be built
                 skipped.append({"instance_id": candidate.instance_id, "reason": exc.message})
+                progress.step(candidate.instance_id, reason=exc.message)
                 if not had_row:
                     batch.row = None  # created in the transaction that was just rolled back
         if batch.row is None:
@@ -326,7 +352,7 @@ def _priority(raw: str, data: dict[str, Any]) -> int:
         return 50
 
 
-def migration_rollback(*, batch_id: int, actor: Actor) -> RollbackResult:
+def migration_rollback(*, batch_id: int, actor: Actor, progress: Progress | None = None) -> RollbackResult:
     """Put every instance of the batch back on the version and state it had before.
 
     An instance that moved on since the migration (or ended) stays where it is and is listed in
@@ -336,21 +362,28 @@ def migration_rollback(*, batch_id: int, actor: Actor) -> RollbackResult:
     if batch is None:
         raise NotFound(f"迁移批次 {batch_id} 不存在 / migration batch {batch_id} not found")
     with _process_lock(batch.target.key):
-        return _rollback(batch, actor)
+        return _rollback(batch, actor, progress or Progress())
 
 
-def _rollback(batch: MigrationBatch, actor: Actor) -> RollbackResult:
+def _rollback(batch: MigrationBatch, actor: Actor, progress: Progress) -> RollbackResult:
     batch_id = batch.pk
     batch.refresh_from_db(fields=["rolled_back_at"])  # a rollback that held the lock before us may have ended
     if batch.rolled_back_at is not None:
         raise Conflict(f"迁移批次 {batch_id} 已回滚 / migration batch {batch_id} was already rolled back")
     rolled_back, kept = [], []
-    for record in batch.instances.filter(rolled_back_at__isnull=True).select_related("from_definition"):
+    # The snapshots are read one at a time (in the command): thousands of saved states need not sit in memory.
+    records = list(
+        batch.instances.filter(rolled_back_at__isnull=True).select_related("from_definition").defer("state_before")
+    )
+    progress.begin(len(records))
+    for record in records:
         try:
             apply(record.instance_id, actor, _rollback_command(record, batch), allow_suspended=True)
             rolled_back.append(record.instance_id)
+            progress.step(record.instance_id)
         except ProcessError as exc:
             kept.append((record.instance_id, exc.message))
+            progress.step(record.instance_id, reason=exc.message)
     if not rolled_back:
         detail = "; ".join(f"#{instance_id}: {reason}" for instance_id, reason in kept)
         raise Conflict(f"没有实例可以回滚 / no instance of the batch can be rolled back: {detail}", detail=kept)
@@ -380,7 +413,8 @@ def _rollback_command(record: InstanceMigration, batch: MigrationBatch) -> Any:
         if progress_mark(step.workflow) != record.progress_after:
             raise Conflict("实例在迁移后已继续办理，无法回滚 / the instance moved on after the migration")
         source = record.from_definition
-        previous = Workflow.load(compiled_for(source), record.state_before, time_limit=time_limit())
+        state_before = InstanceMigration.objects.values_list("state_before", flat=True).get(pk=record.pk)
+        previous = Workflow.load(compiled_for(source), state_before, time_limit=time_limit())
         _switch(step, previous, source)
         InstanceMigration.objects.filter(pk=record.pk).update(rolled_back_at=timezone.now())
         step.audit.add(

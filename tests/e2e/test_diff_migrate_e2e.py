@@ -121,17 +121,23 @@ def test_diff_marks_the_added_task_and_migration_moves_and_rolls_back(page: Any,
     row.wait_for()
     assert "DIFF-E2E" in row.inner_text()
     page.click('button[data-action="migrate"]')
-    page.locator("#batch").wait_for()
+    # The job's page (the job ran on commit: embedded Celery) says what it did and links to the batch.
+    page.locator('#tb-migration-job[data-status="done"]').wait_for()
+    assert "已迁移 1 个实例" in page.locator("#tb-migration-job").inner_text()
     assert dialogs and "v2" in dialogs[-1]
     batch = MigrationBatch.objects.get()
+    page.click(f'#tb-migration-job a[href*="batch={batch.pk}"]')
+    page.locator("#batch").wait_for()
     assert page.locator(f'tr[data-batch-id="{batch.pk}"][data-rolled-back="false"]').count() == 1
     assert f"{KEY} v2" in case_version(page, live_server, instance)
 
     # 回滚 from the history: back on v1.
     page.goto(f"{live_server.url}/flows/{KEY}/migrate/")
     page.locator(f'tr[data-batch-id="{batch.pk}"] button[data-action="rollback"]').click()
+    page.locator('#tb-migration-job[data-status="done"]').wait_for()
+    assert "已回滚 1 个实例" in page.locator("#tb-migration-job").inner_text()
+    page.goto(f"{live_server.url}/flows/{KEY}/migrate/")
     page.locator(f'tr[data-batch-id="{batch.pk}"][data-rolled-back="true"]').wait_for()
-    assert "已回滚" in page.locator(".tb-ok").first.inner_text()
     assert f"{KEY} v1" in case_version(page, live_server, instance)
     instance.refresh_from_db()
     assert instance.definition.version == 1

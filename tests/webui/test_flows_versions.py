@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from processes.models import HumanTask, MigrationBatch, ProcessInstance
+from processes.models import HumanTask, MigrationBatch, MigrationJob, ProcessInstance
 from processes.services.definitions import definition_deploy
 from processes.services.inbox import human_task_complete
 from processes.services.instances import instance_start
@@ -69,6 +69,21 @@ def row_of(html: str, attribute: str, value: Any) -> str:
 def embedded(html: str, script_id: str) -> Any:
     """The JSON of a `json_script` block."""
     return json.loads(html.split(f'<script id="{script_id}" type="application/json">', 1)[1].split("</script>", 1)[0])
+
+
+@pytest.fixture
+def post_job(django_capture_on_commit_callbacks: Any) -> Any:
+    """POST 迁移 or 回滚 and run the job it enqueued (as the worker would, after the commit); with
+    follow=True, then GET the page the post redirected to (the job's page, or the page with the refusal)."""
+
+    def post(client: Client, url: str, data: dict[str, str] | None = None, follow: bool = False) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, data or {})
+        if follow and response.status_code == 302:
+            return client.get(response["Location"])
+        return response
+
+    return post
 
 
 def queries(client: Client, url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
@@ -397,74 +412,107 @@ def test_dry_run_without_javascript_is_the_whole_page(people: dict[str, Any]) ->
     assert "<html" in html and 'data-state="checked"' in html and "迁移记录" in html
 
 
-def test_run_moves_the_migratable_instances_and_shows_the_batch(people: dict[str, Any]) -> None:
-    """迁移全部可迁移的实例 moves the instance that can move, leaves the other on v1, and the page shows
-    the batch (who, how many, which instances) and lists it in the history with 回滚."""
+def test_run_moves_the_migratable_instances_in_the_background_and_shows_the_batch(
+    people: dict[str, Any], post_job: Any
+) -> None:
+    """迁移全部可迁移的实例 records a job and goes to its page; the job moves the instance that can move and
+    leaves the other on v1; the finished job says how many moved and links to the batch (who, how many,
+    which instances), which the history lists with 回滚."""
     at_review, at_check = two_versions(people)
     client = client_for(people["staff"])
 
-    response = client.post(f"/flows/{KEY}/migrate/run/", {"to": "2"})
+    response = post_job(client, f"/flows/{KEY}/migrate/run/", {"to": "2"})
 
-    batch = MigrationBatch.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == f"/flows/{KEY}/migrate/?to=2&batch={batch.pk}"
+    job, batch = MigrationJob.objects.get(), MigrationBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/flows/{KEY}/migrate/jobs/{job.pk}/"
+    assert (job.status, job.batch_id, job.total, job.processed, job.moved) == ("done", batch.pk, 1, 1, 1)
     at_review.refresh_from_db()
     at_check.refresh_from_db()
     assert (at_review.definition.version, at_check.definition.version) == (2, 1)
     html = client.get(response["Location"]).content.decode()
-    assert f"迁移完成（批次 #{batch.pk}）" in html
+    assert 'data-status="done"' in html and "已迁移 1 个实例" in html and "every 1s" not in html
+    assert f"/flows/{KEY}/migrate/?to=2&amp;batch={batch.pk}#batch" in html
+    html = client.get(f"/flows/{KEY}/migrate/?to=2&batch={batch.pk}").content.decode()
     section = html.split('id="batch"', 1)[1].split("</section>", 1)[0]
     assert "迁移了 1 个实例" in section and "AT-REVIEW" in section and "ops" in section
     history = row_of(html, "data-batch-id", batch.pk)
     assert 'data-rolled-back="false"' in history
     assert f'action="/flows/{KEY}/migrate/batches/{batch.pk}/rollback/"' in history
     assert "data-turbo-confirm=" in history
+    assert 'data-status="done"' in row_of(html, "data-job-id", job.pk)
 
 
-def test_run_with_nothing_to_move_says_so(people: dict[str, Any]) -> None:
-    """No instance can move: nothing is stored and the page says why."""
+def test_a_job_not_finished_yet_shows_its_progress_and_polls(people: dict[str, Any]) -> None:
+    """While the worker has not finished, the job's page shows a progress bar with how many instances of how
+    many are done and asks for its status again every second; the migration page says a job is running
+    and a second 迁移 is refused, leading to the running job."""
+    two_versions(people)
+    client = client_for(people["staff"])
+    response = client.post(f"/flows/{KEY}/migrate/run/", {"to": "2"})  # enqueued, not run: no worker here
+    job = MigrationJob.objects.get()
+    assert job.status == "queued"
+    html = client.get(response["Location"]).content.decode()
+    assert "排队中" in html and 'hx-trigger="every 1s"' in html
+    MigrationJob.objects.filter(pk=job.pk).update(status="running", total=40, processed=10)
+    status = client.get(response["Location"], headers=HTMX).content.decode()
+    assert "<html" not in status and "已处理 10 / 40 个实例（25%）" in status
+    assert '<progress max="40" value="10"' in status and 'hx-trigger="every 1s"' in status
+    page = client.get(f"/flows/{KEY}/migrate/").content.decode()
+    assert f'data-running-job="{job.pk}"' in page and "迁移任务" in page
+    again = client.post(f"/flows/{KEY}/migrate/run/", {"to": "2"}, follow=True)
+    assert again.redirect_chain[-1][0] == f"/flows/{KEY}/migrate/jobs/{job.pk}/"
+    assert f"迁移任务 #{job.pk} 尚未结束" in again.content.decode()
+    assert MigrationJob.objects.count() == 1 and not MigrationBatch.objects.exists()
+
+
+def test_run_with_nothing_to_move_says_so(people: dict[str, Any], post_job: Any) -> None:
+    """No instance can move: the job ends 未完成 with the reason, and no batch is stored."""
     deploy(chain(KEY, user_task("review")))
     deploy(chain(KEY, user_task("review"), user_task("approve")))
-    response = client_for(people["staff"]).post(f"/flows/{KEY}/migrate/run/", {"to": "2"}, follow=True)
-    assert (
-        "没有可迁移的流程实例" in response.content.decode() and "no running instance" not in response.content.decode()
-    )
+    html = post_job(client_for(people["staff"]), f"/flows/{KEY}/migrate/run/", {"to": "2"}, follow=True)
+    html = html.content.decode()
+    assert 'data-status="failed"' in html and "未完成：没有可迁移的流程实例" in html
+    assert "no running instance" not in html
     assert not MigrationBatch.objects.exists()
 
 
-def test_rollback_restores_the_old_version(people: dict[str, Any]) -> None:
+def test_rollback_restores_the_old_version(people: dict[str, Any], post_job: Any) -> None:
     """回滚 puts the instance back on v1; the history shows the batch as rolled back without the button;
-    a second rollback is refused with the reason."""
+    a second rollback is refused at once with the reason."""
     at_review, _at_check = two_versions(people)
     client = client_for(people["staff"])
-    client.post(f"/flows/{KEY}/migrate/run/", {"to": "2"})
+    post_job(client, f"/flows/{KEY}/migrate/run/", {"to": "2"})
     batch = MigrationBatch.objects.get()
 
-    response = client.post(f"/flows/{KEY}/migrate/batches/{batch.pk}/rollback/", follow=True)
+    html = post_job(client, f"/flows/{KEY}/migrate/batches/{batch.pk}/rollback/", follow=True).content.decode()
 
     at_review.refresh_from_db()
     assert at_review.definition.version == 1
-    html = response.content.decode()
-    assert f"批次 #{batch.pk} 已回滚：1 个实例回到原版本" in html
+    assert f"回滚任务 #{MigrationJob.objects.latest('pk').pk}：批次 #{batch.pk}" in html
+    assert "已回滚 1 个实例，回到原版本和原状态" in html
+    html = client.get(f"/flows/{KEY}/migrate/?to=2").content.decode()
     history = row_of(html, "data-batch-id", batch.pk)
     assert "已回滚 1 个（ops）" in history and "/rollback/" not in history
-    again = client.post(f"/flows/{KEY}/migrate/batches/{batch.pk}/rollback/", follow=True).content.decode()
-    assert "已回滚" in again and "was already rolled back" not in again
+    again = post_job(client, f"/flows/{KEY}/migrate/batches/{batch.pk}/rollback/", follow=True).content.decode()
+    assert f"迁移批次 {batch.pk} 已回滚" in again and "was already rolled back" not in again
+    assert MigrationJob.objects.count() == 2
 
 
-def test_an_instance_that_moved_on_is_kept_and_the_reason_shown(people: dict[str, Any]) -> None:
-    """An instance whose task was completed after the migration stays on the new version; the page says why."""
+def test_an_instance_that_moved_on_is_kept_and_the_reason_shown(people: dict[str, Any], post_job: Any) -> None:
+    """An instance whose task was completed after the migration stays on the new version; the job says why."""
     at_review, _at_check = two_versions(people)
     client = client_for(people["staff"])
-    client.post(f"/flows/{KEY}/migrate/run/", {"to": "2"})
+    post_job(client, f"/flows/{KEY}/migrate/run/", {"to": "2"})
     complete_open_task(people, at_review)
     batch = MigrationBatch.objects.get()
 
-    html = client.post(f"/flows/{KEY}/migrate/batches/{batch.pk}/rollback/", follow=True).content.decode()
+    html = post_job(client, f"/flows/{KEY}/migrate/batches/{batch.pk}/rollback/", follow=True).content.decode()
 
     at_review.refresh_from_db()
     assert at_review.definition.version == 2
-    assert "没有实例可以回滚" in html and f"#{at_review.pk}" in html and "已继续办理" in html
+    assert "未完成：没有实例可以回滚" in html
+    kept = row_of(html, "data-skipped", at_review.pk)
+    assert "实例在迁移后已继续办理，无法回滚" in kept and "moved on" not in kept
 
 
 def test_rollback_of_another_process_batch_is_404(people: dict[str, Any]) -> None:
@@ -478,7 +526,7 @@ def test_rollback_of_another_process_batch_is_404(people: dict[str, Any]) -> Non
     assert client_for(people["staff"]).get("/flows/nope/migrate/").status_code == 404
 
 
-def test_posts_need_the_csrf_token(people: dict[str, Any]) -> None:
+def test_posts_need_the_csrf_token(people: dict[str, Any], post_job: Any) -> None:
     """迁移 and 回滚 without the CSRF token are refused (403) and change nothing; with it they go through."""
     at_review, _at_check = two_versions(people)
     client = client_for(people["staff"], enforce_csrf_checks=True)
@@ -486,14 +534,14 @@ def test_posts_need_the_csrf_token(people: dict[str, Any]) -> None:
     assert not MigrationBatch.objects.exists()
     client.get(f"/flows/{KEY}/migrate/")
     token = client.cookies["csrftoken"].value
-    response = client.post(f"/flows/{KEY}/migrate/run/", {"to": "2", "csrfmiddlewaretoken": token})
+    response = post_job(client, f"/flows/{KEY}/migrate/run/", {"to": "2", "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and MigrationBatch.objects.count() == 1
     batch = MigrationBatch.objects.get()
     assert client.post(f"/flows/{KEY}/migrate/batches/{batch.pk}/rollback/").status_code == 403
     assert MigrationBatch.objects.get().rolled_back_at is None
 
 
-def test_business_keys_with_markup_are_escaped_in_the_migration_pages(people: dict[str, Any]) -> None:
+def test_business_keys_with_markup_are_escaped_in_the_migration_pages(people: dict[str, Any], post_job: Any) -> None:
     """A business key holding <script> shows as text in the dry run and in the batch's section."""
     deploy(chain(KEY, user_task("review")))
     start(people, EVIL)
@@ -501,12 +549,12 @@ def test_business_keys_with_markup_are_escaped_in_the_migration_pages(people: di
     client = client_for(people["staff"])
     table = client.get(f"/flows/{KEY}/migrate/dry-run/?to=2", headers=HTMX).content.decode()
     assert ESCAPED in table and RAW not in table
-    location = client.post(f"/flows/{KEY}/migrate/run/", {"to": "2"})["Location"]
-    page = client.get(location).content.decode()
+    post_job(client, f"/flows/{KEY}/migrate/run/", {"to": "2"})
+    page = client.get(f"/flows/{KEY}/migrate/?to=2&batch={MigrationBatch.objects.get().pk}").content.decode()
     assert ESCAPED in page and RAW not in page
 
 
-def test_migration_queries_do_not_grow_with_instances_or_batches(people: dict[str, Any]) -> None:
+def test_migration_queries_do_not_grow_with_instances_or_batches(people: dict[str, Any], post_job: Any) -> None:
     """The dry-run table for one instance or six, and the page with one batch or four: the same number of
     SQL queries (each version's parsed diagram is cached, as it is for every command)."""
     for key, count in (("one", 1), (KEY, 6)):
@@ -522,15 +570,15 @@ def test_migration_queries_do_not_grow_with_instances_or_batches(people: dict[st
     assert html.count('data-migratable="true"') == 6
     assert many == one
 
-    client.post(f"/flows/{KEY}/migrate/run/", {"to": "2"})
+    post_job(client, f"/flows/{KEY}/migrate/run/", {"to": "2"})
     batch = MigrationBatch.objects.get()
     page = f"/flows/{KEY}/migrate/?to=2&batch={batch.pk}"
     client.get(page)
     single, _html = queries(client, page)
     for _n in range(3):  # back to v1 and over again: a new batch each time
         latest = MigrationBatch.objects.order_by("-pk")[0]
-        client.post(f"/flows/{KEY}/migrate/batches/{latest.pk}/rollback/")
-        client.post(f"/flows/{KEY}/migrate/run/", {"to": "2"})
+        post_job(client, f"/flows/{KEY}/migrate/batches/{latest.pk}/rollback/")
+        post_job(client, f"/flows/{KEY}/migrate/run/", {"to": "2"})
     several, html = queries(client, page)
     assert html.count("<tr data-batch-id=") == 4
     assert several == single

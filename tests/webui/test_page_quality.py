@@ -21,7 +21,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from processes.models import AuditEvent, ExtensionRequest, HumanTask, ProcessInstance, TaskStatus
+from processes.models import (
+    AuditEvent,
+    ExtensionRequest,
+    HumanTask,
+    MigrationJob,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskStatus,
+)
 from processes.services.audit import audit_append
 from processes.services.designer import draft_create
 from processes.services.inbox import (
@@ -452,6 +460,11 @@ def test_no_page_loads_anything_from_another_host(world: World) -> None:
         "key": "two_step",
         "version": "1",
         "draft_id": str(draft_create(actor=f.actor(w.admin)).pk),  # 流程设计: the modeler of a draft
+        "job_id": str(  # a migration job's page (never run here: it only has to render)
+            MigrationJob.objects.create(
+                process_key="two_step", action="migrate", target=ProcessDefinition.objects.get(key="two_step")
+            ).pk
+        ),
     }
     admin = client_for(w.admin)
     scanned, problems = [], []

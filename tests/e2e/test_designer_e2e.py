@@ -2,7 +2,8 @@
 from the palette into a flow, gives it a candidate role and a 3-working-day SLA in the 通办 panel, waits
 for autosave, validates (a service task without an operator is listed; clicking it selects it), picks the
 operator from the dropdown, validates clean, deploys with a change note, and the new version is listed
-on /flows/<key>/."""
+on /flows/<key>/. The department scope is picked from the directory; handler docs follow the page's
+language."""
 
 import subprocess
 import time
@@ -384,3 +385,99 @@ def test_download_and_upload_a_bpmn_file(page: Any, live_server: Any) -> None:
     task = _autosaved(draft.pk, lambda root: _by_id(root, "Activity_approve"))
     assert task.get(f"{{{CAMUNDA_NS}}}candidateGroups") == "dept_head,deputy_head"
     assert ProcessDraft.objects.get(pk=draft.pk).key == "leave_request"
+
+
+def _scoped_diagram(scope: str) -> str:
+    """start → 审核 (with tongban:departmentScope as given) → end."""
+    return (
+        diagram(with_service_task=False)
+        .replace("xmlns:camunda=", f'xmlns:tongban="{TONGBAN_NS}" xmlns:camunda=', 1)
+        .replace(
+            'camunda:candidateGroups="reviewer"',
+            f'camunda:candidateGroups="reviewer" tongban:departmentScope="{scope}"',
+        )
+    )
+
+
+def _scope_is(value: str) -> Callable[[Any], Any]:
+    def done(root: Any) -> Any:
+        node = _by_id(root, "review")
+        return node is not None and node.get(f"{{{TONGBAN_NS}}}departmentScope") == value and node
+
+    return done
+
+
+def test_the_department_scope_is_picked_from_the_directory(page: Any, live_server: Any) -> None:
+    """部门范围 lists the directory's departments as "name (code)" in tree order, after 发起部门; an expression
+    in the diagram stays selected as written. Picking a department stores the quoted code the engine
+    evaluates, so a case started on the deployed diagram gives the task to that department; a code the
+    directory does not know is shown as such and kept."""
+    province = f.department("330000", "浙江省大数据局")
+    city = f.department("330100", "杭州市数据资源管理局", parent=province)
+    dept = f.department()
+    f.role("reviewer", "审核员")
+    designer = f.user("designer", roles=["designer"], dept=dept)
+    draft = draft_create(actor=f.actor(designer))
+    xml = _scoped_diagram("department_code")
+    draft_save(actor=f.actor(designer), draft_id=draft.pk, bpmn_xml=xml, revision=draft.revision)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    canvas = open_modeler(page, live_server, draft)
+    panel = page.locator("#tb-designer-properties")
+
+    canvas.locator('.djs-element[data-element-id="review"]').click()
+    scope = panel.locator("#bio-properties-panel-tongban-departmentScope")
+    expression = panel.locator("#bio-properties-panel-tongban-departmentScopeExpression")
+    assert scope.input_value() == expression.input_value() == "department_code"
+    assert [text.strip() for text in scope.locator("option").all_inner_texts()] == [
+        "（发起部门）",
+        "浙江省大数据局 (330000)",
+        "杭州市数据资源管理局 (330100)",
+        "西湖区大数据局 (330106)",
+        "按表达式：department_code",
+    ]
+
+    scope.select_option(label="\u00a0\u00a0杭州市数据资源管理局 (330100)")
+    saved = _autosaved(draft.pk, _scope_is("'330100'"))
+    assert expression.input_value() == "'330100'"
+    page.locator('[data-save-status][data-save-state="saved"]').wait_for()
+    page.click('[data-action="validate"]')
+    page.locator('[data-problems-summary][data-state="valid"]').wait_for()
+    f.deploy(etree.tostring(saved.getroottree(), encoding="unicode"))
+    case = instance_start(process_key=KEY, actor=f.actor(f.user("applicant")), department_id=dept.pk, business_key="S")
+    assert HumanTask.objects.get(instance=case).department_id == city.pk
+
+    expression.fill("'999999'")
+    _autosaved(draft.pk, _scope_is("'999999'"))
+    assert scope.input_value() == "'999999'"
+    assert scope.locator("option:checked").inner_text() == "999999（组织机构中没有此部门）"
+    assert not errors, errors
+
+
+def test_an_english_page_shows_handler_docs_in_english(page: Any, live_server: Any) -> None:
+    """After switching to English, the operator dropdown and a parameter's help show the English half of
+    the handler's "中文 / English" documentation only."""
+    dept = f.department()
+    designer = f.user("designer", roles=["designer"], dept=dept)
+    draft = draft_create(actor=f.actor(designer))
+    xml = diagram(with_service_task=True)
+    draft_save(actor=f.actor(designer), draft_id=draft.pk, bpmn_xml=xml, revision=draft.revision)
+    login(page, live_server, "designer", "pass12345")
+    page.goto(f"{live_server.url}/flows/designer/")
+    with page.expect_navigation():
+        page.locator('form.tb-lang button[value="en"]').first.click()
+    page.click(f'tr[data-draft-id="{draft.pk}"] a >> nth=0')
+    page.locator('#tb-designer[data-state="ready"]').wait_for()
+    panel = page.locator("#tb-designer-properties")
+
+    page.locator('#tb-designer-canvas .djs-element[data-element-id="notify"]').click()
+    operator = panel.locator("#bio-properties-panel-tongban-operator")
+    label = operator.locator('option[value="approvals/decision_record"]').inner_text()
+    assert (
+        label
+        == "approvals/decision_record — Records an approval decision against the case's business key, once per task."
+    )
+    operator.select_option("approvals/decision_record")
+    help_text = panel.locator('[data-entry-id="tongban-parameter-0"] .bio-properties-panel-description')
+    assert help_text.inner_text() == "approved or not"
+    assert "通过" not in panel.inner_text()

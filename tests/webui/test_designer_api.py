@@ -1,7 +1,9 @@
-"""/api/designer/: what the browser modeler calls — handlers, roles and forms to pick from, my drafts
-(blank, from a version, uploaded), save with a revision check, validate, deploy. Designers only (403);
-somebody else's draft does not exist for you (404); session-authenticated writes need the CSRF token."""
+"""/api/designer/: what the browser modeler calls — handlers, roles, departments and forms to pick from,
+my drafts (blank, from a version, uploaded), save with a revision check, validate, deploy. Designers only
+(403); somebody else's draft does not exist for you (404); session-authenticated writes need the CSRF
+token. Handler documentation answers in the caller's language."""
 
+import inspect
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from handlers import registry
 from processes.models import ProcessDefinition, ProcessDraft
 from processes.services.designer import DRAFT_MAX_BYTES
 from tests import factories as f
@@ -65,6 +68,63 @@ def test_handlers_list_each_operator_with_its_documented_parameters(people: dict
     assert decision["parameters"][0]["doc"] and "record_id" in decision["result"] and decision["documented"]
     assert "Params:" in decision["doc"]
     assert docs["testing/check"]["parameters"] == [{"name": "amount", "type": "int", "doc": ""}]
+
+
+def _bilingual(call: registry.ServiceCall) -> dict[str, Any]:
+    """记录审批决定。/ Records an approval decision.
+
+    Params: approved:bool (是否通过 / approved or not).
+    Result: 记录编号 / the record id.
+    """
+    return {}
+
+
+@pytest.fixture
+def bilingual_handler(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A handler documented "中文 / English" in its summary, a parameter and its result (removed afterwards)."""
+    name = "testing/bilingual_doc"
+    monkeypatch.setitem(
+        registry._REGISTRY, name, registry.HandlerInfo(name, _bilingual, inspect.getdoc(_bilingual) or "")
+    )
+    return name
+
+
+def test_handler_docs_are_in_the_callers_language(people: dict[str, Any], bilingual_handler: str) -> None:
+    """The dropdown and the parameter help show one language: Chinese by default, English for a user who
+    chose English (the language cookie the page uses); the whole docstring is still there as written."""
+    chinese = {row["operator"]: row for row in client_for(people["designer"]).get("/api/designer/handlers/").json()}
+    english_client = f.in_english(client_for(people["designer"]))
+    english = {row["operator"]: row for row in english_client.get("/api/designer/handlers/").json()}
+
+    assert [p["doc"] for p in chinese["approvals/decision_record"]["parameters"]] == ["是否通过", "审核意见"]
+    assert [p["doc"] for p in english["approvals/decision_record"]["parameters"]] == [
+        "approved or not",
+        "the reviewer's opinion",
+    ]
+    zh, en = chinese[bilingual_handler], english[bilingual_handler]
+    assert (zh["summary"], zh["result"], zh["parameters"][0]["doc"]) == ("记录审批决定。", "记录编号", "是否通过")
+    assert (en["summary"], en["result"], en["parameters"][0]["doc"]) == (
+        "Records an approval decision.",
+        "the record id",
+        "approved or not",
+    )
+    assert zh["doc"] == en["doc"] and "/ Records an approval decision." in en["doc"]
+
+
+def test_departments_come_from_the_directory_as_a_tree(people: dict[str, Any]) -> None:
+    """The department-scope picker: every department's code and name, parents before their children, with
+    the parent's code and the depth in the tree."""
+    province = f.department("330000", "浙江省大数据局")
+    city = f.department("330100", "杭州市数据资源管理局", parent=province)
+    f.department("330110", "余杭区数据资源管理局", parent=city)
+    response = client_for(people["designer"]).get("/api/designer/departments/")
+    assert response.status_code == 200
+    assert response.json() == [
+        {"code": "330000", "name": "浙江省大数据局", "parent_code": None, "depth": 0},
+        {"code": "330100", "name": "杭州市数据资源管理局", "parent_code": "330000", "depth": 1},
+        {"code": "330110", "name": "余杭区数据资源管理局", "parent_code": "330100", "depth": 2},
+        {"code": "330106", "name": "西湖区大数据局", "parent_code": None, "depth": 0},
+    ]
 
 
 def test_roles_come_from_the_directory(people: dict[str, Any]) -> None:
@@ -251,6 +311,7 @@ def test_only_designers_get_in(people: dict[str, Any]) -> None:
     calls = [
         ("get", "/api/designer/handlers/"),
         ("get", "/api/designer/roles/"),
+        ("get", "/api/designer/departments/"),
         ("get", "/api/designer/forms/"),
         ("get", DRAFTS),
         ("post", DRAFTS),
@@ -325,6 +386,7 @@ def test_the_designer_api_is_in_the_openapi_schema(people: dict[str, Any]) -> No
     for expected in (
         "/api/designer/handlers/",
         "/api/designer/roles/",
+        "/api/designer/departments/",
         "/api/designer/forms/",
         "/api/designer/drafts/",
         "/api/designer/drafts/upload/",

@@ -1,9 +1,13 @@
-"""流程设计 API for the browser modeler: handlers, roles and forms to pick from; my drafts (create blank
-or from a deployed version, upload a .bpmn, read, save with a revision check, delete); validate; deploy.
+"""流程设计 API for the browser modeler: handlers, roles, departments and forms to pick from; my drafts
+(create blank or from a deployed version, upload a .bpmn, read, save with a revision check, delete);
+validate; deploy.
 
 Only designers (staff, or the DESIGNER_ROLE) get in (403); a draft that is not theirs is 404.
+Handler documentation is written "中文 / English"; the list answers in the caller's language (the language
+cookie, as the page), so the panel shows one language and the script does not parse docstrings.
 """
 
+import re
 from dataclasses import asdict
 from pathlib import PurePath
 from typing import Any
@@ -18,6 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from domain.directory.models import Department
+from handlers.registry import HandlerDoc
 from processes.selectors_designer import (
     NOT_A_DESIGNER,
     designer_forms,
@@ -26,6 +32,7 @@ from processes.selectors_designer import (
     designer_roles,
     draft_get,
     drafts_of,
+    ensure_designer,
 )
 from processes.services.designer import (
     DRAFT_MAX_BYTES,
@@ -39,6 +46,7 @@ from processes.services.designer import (
     draft_validate,
 )
 
+from ..i18n import one_language, split_languages
 from .common import actor_of, errors
 from .serializers import (
     DefinitionErrorSerializer,
@@ -84,6 +92,13 @@ class DraftOutdatedSerializer(serializers.Serializer):
     diff_url = serializers.CharField(help_text="两版差异页 / the diff page from the base to the latest")
 
 
+class DesignerDepartmentSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="部门编码，部门范围中写作 '编码' / the code; a scope names it as '<code>'")
+    name = serializers.CharField()
+    parent_code = serializers.CharField(allow_null=True, help_text="上级部门编码 / the parent department's code")
+    depth = serializers.IntegerField(help_text="在部门树中的层级，顶层为 0 / the level in the tree, 0 at the top")
+
+
 class IsDesigner(BasePermission):
     message = NOT_A_DESIGNER
 
@@ -99,11 +114,13 @@ class HandlersView(DesignerView):
     @extend_schema(
         tags=TAGS,
         summary="可用的服务任务处理器及其参数 / registered handlers with their parameters",
+        description="summary、result 与参数说明只给所选语言的一半（语言开关的 cookie），doc 为原文。"
+        " / summary, result and parameter docs in the caller's language (the language cookie); doc as written.",
         responses={200: HandlerDocSerializer(many=True), **errors(403)},
     )
     def get(self, request: Request) -> Response:
         docs = designer_handlers(actor=actor_of(request))
-        return Response(HandlerDocSerializer([asdict(doc) for doc in docs], many=True).data)
+        return Response(HandlerDocSerializer([handler_in_language(doc) for doc in docs], many=True).data)
 
 
 class RolesView(DesignerView):
@@ -115,6 +132,16 @@ class RolesView(DesignerView):
     def get(self, request: Request) -> Response:
         roles = [{"code": code, "name": name} for code, name in designer_roles(actor=actor_of(request))]
         return Response(DesignerRoleSerializer(roles, many=True).data)
+
+
+class DepartmentsView(DesignerView):
+    @extend_schema(
+        tags=TAGS,
+        summary="组织机构中的部门（部门范围），按部门树排列 / the directory's departments (scope), as a tree",
+        responses={200: DesignerDepartmentSerializer(many=True), **errors(403)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(DesignerDepartmentSerializer(designer_departments(request), many=True).data)
 
 
 class FormsView(DesignerView):
@@ -287,6 +314,36 @@ class DraftDeployView(DesignerView):
         )
 
 
+# A docstring's own summary stops at its first full stop, so "记录决定。/ Records a decision." would give
+# only the Chinese half; the paragraph before Params:/Result: is split by language first instead.
+_DOC_TAIL = re.compile(r"\b(?:Params|Result):", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.。!?！？])\s*")
+
+
+def handler_in_language(doc: HandlerDoc) -> dict[str, Any]:
+    """The handler's documentation with each "中文 / English" text reduced to the active language; `doc`
+    stays the whole docstring (the source, for whoever wants both)."""
+    row = asdict(doc)
+    head = " ".join(_DOC_TAIL.split(doc.doc, maxsplit=1)[0].split())
+    if split_languages(head) is not None:
+        row["summary"] = _SENTENCE_END.split(one_language(head), maxsplit=1)[0]
+    else:
+        row["summary"] = one_language(doc.summary)
+    row["result"] = one_language(doc.result)
+    row["parameters"] = [{**asdict(param), "doc": one_language(param.doc)} for param in doc.parameters]
+    return row
+
+
+def designer_departments(request: Request) -> list[dict[str, Any]]:
+    """Every department in tree order (parents before their children), for the department-scope picker."""
+    ensure_designer(actor_of(request))
+    rows = Department.objects.order_by("path", "code").values_list("code", "name", "parent__code", "path")
+    return [
+        {"code": code, "name": name, "parent_code": parent, "depth": path.strip("/").count("/")}
+        for code, name, parent, path in rows
+    ]
+
+
 def _outdated_body(outdated: DraftOutdated) -> dict[str, Any]:
     query = urlencode({"from": outdated.base_version, "to": outdated.latest_version})
     return {
@@ -300,6 +357,7 @@ def _outdated_body(outdated: DraftOutdated) -> dict[str, Any]:
 urlpatterns = [
     path("designer/handlers/", HandlersView.as_view(), name="designer_handlers"),
     path("designer/roles/", RolesView.as_view(), name="designer_roles"),
+    path("designer/departments/", DepartmentsView.as_view(), name="designer_departments"),
     path("designer/forms/", FormsView.as_view(), name="designer_forms"),
     path("designer/drafts/", DraftListView.as_view(), name="designer_drafts"),
     path("designer/drafts/upload/", DraftUploadView.as_view(), name="designer_draft_upload"),

@@ -1,5 +1,5 @@
-/* 流程设计 — the modeler page: loads the draft, the role/handler/form lists for the properties panel, and
-   wires the toolbar (保存 / 校验 / 部署 / 下载 / 上传), autosave and the problems list.
+/* 流程设计 — the modeler page: loads the draft, the role/department/handler/form lists for the properties
+   panel, and wires the toolbar (保存 / 校验 / 部署 / 下载 / 上传), autosave and the problems list.
 
    Everything the page says comes from the json_script block "designer-config" rendered by Django
    (translated there); the bpmn-js labels come from ./translate. */
@@ -91,25 +91,22 @@ class DesignerPage {
     this.status.dataset.saveState = state;
   }
 
+  /** The draft, and the lists the properties panel picks from; a list that fails to load is left empty. */
   async loadLists() {
     const { urls } = this.config;
-    const lists = await Promise.allSettled([
-      this.api.get(urls.roles),
-      this.api.get(urls.handlers),
-      this.api.get(urls.forms),
-      this.config.draft && this.config.draft.bpmn_xml ? Promise.resolve(this.config.draft) : this.api.get(urls.draft),
-    ]);
-    const [roles, handlers, forms, draft] = lists.map((item) => (item.status === 'fulfilled' ? item.value : null));
-    if (!draft) {
-      throw lists[3].reason;
+    const names = ['roles', 'departments', 'handlers', 'forms'];
+    const ownDraft = this.config.draft && this.config.draft.bpmn_xml ? Promise.resolve(this.config.draft) : this.api.get(urls.draft);
+    const [draft, ...lists] = await Promise.allSettled([ownDraft, ...names.map((name) => this.api.get(urls[name]))]);
+    if (draft.status !== 'fulfilled') {
+      throw draft.reason;
     }
-    if (!roles || !handlers || !forms) {
+    names.forEach((name, index) => {
+      this.config[name] = lists[index].status === 'fulfilled' ? lists[index].value || [] : [];
+    });
+    if (lists.some((item) => item.status !== 'fulfilled')) {
       this.say(this.strings.listsFailed, { state: 'error' });
     }
-    this.config.roles = roles || [];
-    this.config.handlers = handlers || [];
-    this.config.forms = forms || [];
-    return draft;
+    return draft.value;
   }
 
   async start() {

@@ -1,7 +1,11 @@
 /* User and manual tasks: who may work the task (candidate roles, department scope, assignee), its
    priority, SLA in working days, the escalation ladder, and its form. processes/engine/parser.py reads
    camunda:candidateGroups/assignee/priority/formKey and tongban:departmentScope/slaWorkingDays/escalation
-   (tongban:candidateRoles too; the picker folds it into camunda:candidateGroups when it edits). */
+   (tongban:candidateRoles too; the picker folds it into camunda:candidateGroups when it edits).
+
+   tongban:departmentScope is an expression giving a department code (processes/services/sync.py evaluates
+   it), so a department picked from the directory is written as the literal '330106'; an expression or a
+   code the directory does not know stays as written and is shown as such. */
 
 import {
   isNumberFieldEntryEdited,
@@ -14,12 +18,13 @@ import {
 import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
 
-import { composeEscalation, format, parseEscalation, splitList } from './util';
+import { composeEscalation, format, parseEscalation, scopeCode, scopeFor, splitList } from './util';
 
 export function peopleEntries(element) {
   return [
     { id: 'tongban-candidateRoles', component: CandidateRoles, isEdited: isTextFieldEntryEdited },
-    { id: 'tongban-departmentScope', component: DepartmentScope, isEdited: isTextFieldEntryEdited },
+    { id: 'tongban-departmentScope', component: DepartmentScope, isEdited: isSelectEntryEdited },
+    { id: 'tongban-departmentScopeExpression', component: DepartmentScopeExpression, isEdited: isTextFieldEntryEdited },
     { id: 'tongban-assignee', component: Assignee, isEdited: isTextFieldEntryEdited },
     { id: 'tongban-priority', component: Priority, isEdited: isNumberFieldEntryEdited },
     { id: 'tongban-slaWorkingDays', component: SlaWorkingDays, isEdited: isNumberFieldEntryEdited },
@@ -99,14 +104,54 @@ function CandidateRoles({ element, id }) {
   );
 }
 
+/** A department from the directory, shown "name (code)" in tree order; empty is the starting department. */
 function DepartmentScope({ element, id }) {
+  const config = useService('tongbanConfig');
+  const { strings } = config;
+  const [getValue, setValue] = useAttribute(element, 'tongban:departmentScope');
+  const known = new Set(config.departments.map((department) => department.code));
+  // A literal naming a known department shows as that department, however it was quoted.
+  const current = () => {
+    const value = getValue();
+    const code = scopeCode(value);
+    return code !== null && known.has(code) ? scopeFor(code) : value;
+  };
+  const getOptions = () => {
+    const options = [{ value: '', label: strings.departmentInitiator }];
+    config.departments.forEach((department) => {
+      const indent = '\u00a0\u00a0'.repeat(department.depth || 0);
+      options.push({ value: scopeFor(department.code), label: `${indent}${department.name} (${department.code})` });
+    });
+    const value = current();
+    if (value && !options.some((option) => option.value === value)) {
+      const code = scopeCode(value);
+      const label = code === null ? format(strings.departmentExpression, { expression: value }) : format(strings.departmentMissing, { code });
+      options.push({ value, label });
+    }
+    return options;
+  };
+  return (
+    <SelectEntry
+      id={id}
+      element={element}
+      label={strings.departmentScope}
+      description={strings.departmentScopePickHelp}
+      getValue={current}
+      setValue={setValue}
+      getOptions={getOptions}
+    />
+  );
+}
+
+/** The scope as the engine evaluates it, for a department taken from the case's data (department_code). */
+function DepartmentScopeExpression({ element, id }) {
   const { strings } = useService('tongbanConfig');
   const [getValue, setValue] = useAttribute(element, 'tongban:departmentScope');
   return (
     <TextFieldEntry
       id={id}
       element={element}
-      label={strings.departmentScope}
+      label={strings.departmentScopeExpression}
       description={strings.departmentScopeHelp}
       getValue={getValue}
       setValue={setValue}

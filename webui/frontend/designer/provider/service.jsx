@@ -106,7 +106,11 @@ function Operator({ element, id }) {
   };
   const getOptions = () => {
     const options = [{ value: '', label: strings.noOperator }];
-    config.handlers.forEach((item) => options.push({ value: item.operator, label: item.operator }));
+    // The summary comes from the API already in the page's language.
+    config.handlers.forEach((item) => {
+      const label = item.summary ? `${item.operator} — ${item.summary}` : item.operator;
+      options.push({ value: item.operator, label });
+    });
     if (name && !handler) {
       options.push({ value: name, label: format(strings.operatorUnknown, { operator: name }) });
     }

@@ -63,3 +63,15 @@ export function composeEscalation({ blue, yellow }) {
 export function format(template, values) {
   return (template || '').replace(/{(\w+)}/g, (match, key) => (key in values ? String(values[key]) : match));
 }
+
+/** The department code a scope names as a quoted literal (`'330106'`, as the engine evaluates the scope);
+   null for an expression such as `department_code`. */
+export function scopeCode(value) {
+  const match = /^\s*(['"])([^'"\\]*)\1\s*$/.exec(value || '');
+  return match ? match[2] : null;
+}
+
+/** The scope that names one department: its code as a Python string literal. */
+export function scopeFor(code) {
+  return `'${String(code).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

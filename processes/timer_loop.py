@@ -1,10 +1,14 @@
-"""The embedded timer loop for `make run` (SQLite, no beat): a daemon thread that does what
-Celery beat does in production."""
+"""The embedded timer loop for `make run` (SQLite, no beat): a daemon thread that does what Celery beat
+does in production — it runs every entry of CELERY_BEAT_SCHEDULE (by task name) at that entry's interval,
+so a periodic task added to the schedule (e.g. the probes' `assets.tasks.probes_due`) runs here too."""
 
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
@@ -20,21 +24,34 @@ def start(interval: float) -> None:
     log.info("embedded timer loop started (every %.1fs)", interval)
 
 
-def _loop(interval: float) -> None:
-    from .tasks import escalation_tick, jobs_sweep, timers_fire_due
+def due_entries(schedule: dict[str, dict[str, Any]], last_run: dict[str, float], now: float) -> list[str]:
+    """The schedule entries whose interval has passed since they last ran (all of them at first)."""
+    return [
+        name
+        for name, entry in schedule.items()
+        if now - last_run.get(name, float("-inf")) >= entry["schedule"].total_seconds()
+    ]
 
-    rounds = 0
+
+def _loop(interval: float) -> None:
+    from celery import current_app
+
+    schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
+    last_run: dict[str, float] = {}
     while True:
         time.sleep(interval)
-        try:
-            close_old_connections()
-            timers_fire_due()
-            rounds += 1
-            if rounds % 12 == 0:
-                jobs_sweep()
-            # Last: a failing tick must not starve the timers or the sweep.
-            escalation_tick()
-        except Exception:
-            log.exception("timer loop round failed")
-        finally:
-            close_old_connections()
+        now = time.monotonic()
+        for name in due_entries(schedule, last_run, now):
+            last_run[name] = now
+            # One failing entry must not starve the others.
+            _run(name, current_app.tasks[schedule[name]["task"]])
+
+
+def _run(name: str, task: Callable[[], Any]) -> None:
+    try:
+        close_old_connections()
+        task()
+    except Exception:
+        log.exception("embedded schedule entry %s failed", name)
+    finally:
+        close_old_connections()

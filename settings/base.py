@@ -164,6 +164,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-stuck-jobs": {"task": "processes.tasks.jobs_sweep", "schedule": timedelta(seconds=60)},
     "escalate-overdue": {"task": "processes.tasks.escalation_tick", "schedule": timedelta(seconds=60)},
+    # 数据探矿: start the runs of probes whose schedule is due.
+    "probes-due": {"task": "assets.tasks.probes_due", "schedule": timedelta(seconds=60)},
 }
 
 TONGBAN = {
@@ -210,6 +212,15 @@ TONGBAN = {
         "TONGBAN_ATTACHMENT_TYPES",
         default=["pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "txt", "zip"],
     ),
+    # 数据探矿 (domain.assets.probing): the key that encrypts probe passwords (default: derived from
+    # SECRET_KEY; set it so a SECRET_KEY rotation does not lose them), the timeouts of a probe's connection
+    # and statements (seconds), when a run still "running" is presumed lost, and the folders SQLite probes
+    # may read (empty: anywhere the server can read).
+    "PROBE_KEY": env.str("TONGBAN_PROBE_KEY", default=""),
+    "PROBE_CONNECT_TIMEOUT": env.int("TONGBAN_PROBE_CONNECT_TIMEOUT", default=10),
+    "PROBE_STATEMENT_TIMEOUT": env.int("TONGBAN_PROBE_STATEMENT_TIMEOUT", default=60),
+    "PROBE_STUCK_SECONDS": env.int("TONGBAN_PROBE_STUCK_SECONDS", default=900),
+    "PROBE_SQLITE_DIRS": env.list("TONGBAN_PROBE_SQLITE_DIRS", default=[]),
 }
 
 LOGGING = {

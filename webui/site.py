@@ -18,6 +18,8 @@ from webui.views import (
 from webui.views.attachments import attachment_download
 from webui.views.audit import audit_event, audit_export_download, audit_search, audit_verify_chain
 from webui.views.case import case_page
+from webui.views.data import urls as data_urls
+from webui.views.data.home import data_home
 from webui.views.placeholders import coming_soon
 from webui.views.task import task_page
 from webui.views.workbench import inbox
@@ -108,6 +110,15 @@ class SupervisionApp(Application):
     league_xlsx_path = path("league/xlsx/", supervision.league_download, name="league_xlsx")
 
 
+class DataApp(Application):
+    app_name = "data"
+    title = _("数据通")
+    icon = "storage"
+    menu_template_name = None
+    index_path = path("", data_home, name="index")
+    urlpatterns = data_urls.urlpatterns
+
+
 class AuditApp(Application):
     app_name = "audit"
     title = _("审计")
@@ -143,7 +154,7 @@ site = Site(
         SupervisionApp(),
         AuditApp(),
         NotificationsApp(),
-        _coming_soon_app("data", _("数据通"), "storage"),
+        DataApp(),
         _coming_soon_app("services", _("政务通"), "account_balance"),
         _coming_soon_app("policy", _("政策通"), "policy"),
         _coming_soon_app("performance", _("绩效通"), "insights"),

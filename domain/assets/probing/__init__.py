@@ -1,0 +1,1 @@
+"""数据探矿: read a database's schema through its catalog, diff it, keep the registry current."""

@@ -1,0 +1,179 @@
+"""A probe that cannot read its database says why, in words a person understands, and changes nothing."""
+
+import logging
+from typing import Any
+
+import pytest
+
+from domain.assets.errors import AssetInvalid
+from domain.assets.models import Column, Database, DataTable, ErrorKind, Probe, RunStatus, SchemaChange, SchemaSnapshot
+from domain.assets.probing.services import password_display, probe_run_start, probe_update
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Zq9-very-secret-pw"
+
+
+def run_now(probe: Probe, capture: Any) -> Any:
+    with capture(execute=True):
+        run = probe_run_start(probe_id=probe.pk, actor=None)
+    run.refresh_from_db()
+    return run
+
+
+def registry_size() -> tuple[int, int, int, int, int]:
+    return (
+        Database.objects.count(),
+        DataTable.objects.count(),
+        Column.objects.count(),
+        SchemaChange.objects.count(),
+        SchemaSnapshot.objects.count(),
+    )
+
+
+def assert_failed_without_trace(run: Any, kind: str, before: tuple[int, ...], caplog: Any) -> None:
+    assert run.status == RunStatus.FAILED
+    assert run.error_kind == kind, run.error_message
+    assert run.finished_at is not None and run.duration_ms is not None
+    assert " / " in run.error_message  # Chinese first, then English
+    assert registry_size() == before
+    assert SECRET not in run.error_message
+    assert SECRET not in caplog.text
+
+
+def test_wrong_password_on_mariadb_is_an_auth_failure(
+    mysql_server, make_probe, django_capture_on_commit_callbacks, caplog
+):
+    """A wrong password: 认证失败, the password nowhere in the message or the logs, nothing stored."""
+    caplog.set_level(logging.DEBUG)
+    probe = make_probe(
+        engine="mysql", host="127.0.0.1", port=3306, database_name=mysql_server.name, username="root", password=SECRET
+    )
+    before = registry_size()
+
+    run = run_now(probe, django_capture_on_commit_callbacks)
+
+    assert_failed_without_trace(run, ErrorKind.AUTH, before, caplog)
+    assert "用户名或密码错误" in run.error_message
+
+
+def test_unknown_postgres_role_is_an_auth_failure(pg_server, make_probe, django_capture_on_commit_callbacks, caplog):
+    """A role the server does not know is reported as an authentication problem."""
+    caplog.set_level(logging.DEBUG)
+    probe = make_probe(
+        engine="postgresql",
+        host="127.0.0.1",
+        port=5432,
+        database_name=pg_server.name,
+        username="no_such_role_tongban",
+        password=SECRET,
+    )
+    before = registry_size()
+
+    run = run_now(probe, django_capture_on_commit_callbacks)
+
+    assert_failed_without_trace(run, ErrorKind.AUTH, before, caplog)
+
+
+def test_unknown_postgres_database_is_not_found(make_probe, django_capture_on_commit_callbacks, caplog, db):
+    """A database name that does not exist on the server: 数据库不存在."""
+    probe = make_probe(
+        engine="postgresql", host="127.0.0.1", port=5432, database_name="no_such_db_tongban", username="postgres"
+    )
+    before = registry_size()
+
+    run = run_now(probe, django_capture_on_commit_callbacks)
+
+    assert_failed_without_trace(run, ErrorKind.NOT_FOUND, before, caplog)
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_closed_port_is_a_network_failure(engine, closed_port, make_probe, django_capture_on_commit_callbacks, caplog):
+    """Nothing listens on the port: 网络不通, reported at once."""
+    probe = make_probe(
+        engine=engine, host="127.0.0.1", port=closed_port, database_name="x", username="u", password=SECRET
+    )
+    before = registry_size()
+
+    run = run_now(probe, django_capture_on_commit_callbacks)
+
+    assert_failed_without_trace(run, ErrorKind.NETWORK, before, caplog)
+    assert "无法连接到数据库服务器" in run.error_message
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_a_server_that_never_answers_times_out(
+    engine, black_hole, make_probe, django_capture_on_commit_callbacks, caplog
+):
+    """A server that accepts the connection but never answers is a timeout after the connect timeout
+    (libpq waits at least 2 s), not a hang."""
+    probe = make_probe(
+        engine=engine,
+        host="127.0.0.1",
+        port=black_hole,
+        database_name="x",
+        username="u",
+        password=SECRET,
+        connect_timeout=1,
+    )
+    before = registry_size()
+
+    run = run_now(probe, django_capture_on_commit_callbacks)
+
+    assert_failed_without_trace(run, ErrorKind.TIMEOUT, before, caplog)
+    assert run.duration_ms < 8000
+
+
+def test_missing_sqlite_file_is_not_found_and_not_created(
+    tmp_path, make_probe, django_capture_on_commit_callbacks, caplog
+):
+    """A SQLite path that does not exist is 数据库不存在; the probe does not create an empty file there."""
+    path = tmp_path / "missing.sqlite3"
+    probe = make_probe(engine="sqlite", database_name=str(path))
+
+    run = run_now(probe, django_capture_on_commit_callbacks)
+
+    assert run.error_kind == ErrorKind.NOT_FOUND
+    assert not path.exists()
+
+
+def test_password_is_stored_encrypted_and_never_shown(make_probe, settings):
+    """The stored password is a Fernet token; str, repr and the form show only 已设置; an untouched
+    form (posting 已设置 back) keeps it, a new one replaces it."""
+    probe = make_probe(engine="mysql", host="127.0.0.1", port=3306, database_name="d", username="u", password=SECRET)
+    probe.refresh_from_db()
+
+    assert SECRET not in probe.password_encrypted and probe.password_encrypted.startswith("gAAAA")
+    assert SECRET not in str(probe) and SECRET not in repr(probe)
+    assert password_display(probe) == "已设置"
+    token = probe.password_encrypted
+    probe_update(probe_id=probe.pk, data={"password": "已设置", "host": "db.local"})
+    probe.refresh_from_db()
+    assert probe.password_encrypted == token and probe.host == "db.local"
+    probe_update(probe_id=probe.pk, data={"password": "another"})
+    probe.refresh_from_db()
+    assert probe.password_encrypted != token
+
+
+def test_a_password_under_another_key_fails_with_a_clear_message(
+    make_probe, settings, django_capture_on_commit_callbacks, tmp_path
+):
+    """After the key changes (SECRET_KEY rotated without PROBE_KEY), a run asks for the password again."""
+    probe = make_probe(engine="mysql", host="127.0.0.1", port=3306, database_name="d", username="u", password=SECRET)
+    settings.TONGBAN = {**settings.TONGBAN, "PROBE_KEY": "a-different-key"}
+
+    run = run_now(probe, django_capture_on_commit_callbacks)
+
+    assert run.status == RunStatus.FAILED
+    assert "重新填写密码" in run.error_message and SECRET not in run.error_message
+
+
+def test_sqlite_probes_can_be_confined_to_configured_directories(make_probe, settings, tmp_path):
+    """With PROBE_SQLITE_DIRS set, a SQLite path outside those directories is refused at registration."""
+    settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": [str(tmp_path / "allowed")]}
+
+    with pytest.raises(AssetInvalid) as caught:
+        make_probe(engine="sqlite", database_name=str(tmp_path / "allowed" / ".." / "db.sqlite3"))
+
+    assert caught.value.field == "database_name"
+    assert make_probe(engine="sqlite", database_name=str(tmp_path / "allowed" / "a.sqlite3")).pk

@@ -1,0 +1,5 @@
+"""数据通 — probes pages (filled in by the issue-6 pages)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

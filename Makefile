@@ -33,6 +33,8 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py deploy_bpmn
+	$(BIN)/python manage.py seed_code_sets
+	$(BIN)/python manage.py seed_demo_catalog
 	$(BIN)/python manage.py seed_demo_cases --base-url http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

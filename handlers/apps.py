@@ -10,7 +10,10 @@ class HandlersConfig(AppConfig):
 
     def ready(self) -> None:
         # Handler modules are listed by name: no discovery. Each registers with @handler on import.
-        from . import approvals  # noqa: F401
+        from . import (
+            approvals,  # noqa: F401
+            catalog,  # noqa: F401
+        )
 
         # Extra modules by dotted name, comma-separated (the worker tests load their test handlers so).
         for module in filter(None, (m.strip() for m in os.environ.get("TONGBAN_EXTRA_HANDLER_MODULES", "").split(","))):

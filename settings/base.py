@@ -212,6 +212,9 @@ TONGBAN = {
         "TONGBAN_ATTACHMENT_TYPES",
         default=["pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "txt", "zip"],
     ),
+    # The data-management authority (大数据局): its platform_reviewer role holders do 平台审核 of catalog
+    # entries and the compliance check of share requests (domain.catalog), by department code.
+    "DATA_AUTHORITY_DEPARTMENT": env.str("TONGBAN_DATA_AUTHORITY_DEPARTMENT", default="330106-DSJ"),
     # 数据探矿 (domain.assets.probing): the key that encrypts probe passwords (default: derived from
     # SECRET_KEY; set it so a SECRET_KEY rotation does not lose them), the timeouts of a probe's connection
     # and statements (seconds), when a run still "running" is presumed lost, and the folders SQLite probes

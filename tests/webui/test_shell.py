@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 LOCALE = Path(settings.BASE_DIR) / "locale"
-PLACEHOLDERS = ["/data/", "/services/", "/policy/", "/performance/"]
+PLACEHOLDERS = ["/services/", "/policy/", "/performance/"]
 
 
 @pytest.fixture(scope="session")

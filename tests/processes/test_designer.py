@@ -115,6 +115,7 @@ def designer() -> Any:
 # The forms in bpmn/forms, by key: what the picker offers besides a draft's own forms.
 DEPLOYABLE = sorted(path.stem for path in (Path(__file__).resolve().parents[2] / "bpmn" / "forms").glob("*.json"))
 
+
 def actor(user: Any) -> Any:
     return f.actor(user)
 

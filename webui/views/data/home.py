@@ -1,10 +1,58 @@
-"""数据通 home: what the suite holds and where to go."""
+"""数据通 home: how much the suite holds and what waits for someone, each linking to its page."""
+
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from domain.assets.models import Column, DataTable, InformationSystem, Probe
+from domain.catalog.choices import EntryStatus, ShareStatus
+from domain.catalog.models import CatalogEntry, ShareRequest
+from domain.standards.choices import ClusterStatus, ElementStatus
+from domain.standards.models import Cluster, DataElement
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: Promise
+    value: int
+    url: str
+    attention: bool = False  # something waits for a person
+
+
+def data_overview() -> list[Figure]:
+    """One aggregate query per model, whatever the sizes."""
+    systems = InformationSystem.objects.count()
+    tables = DataTable.objects.filter(removed_at__isnull=True).count()
+    columns = Column.objects.filter(removed_at__isnull=True).count()
+    probes = Probe.objects.count()
+    elements = DataElement.objects.aggregate(
+        standard=Count("pk", filter=Q(status=ElementStatus.STANDARD)), all=Count("pk")
+    )
+    proposed = Cluster.objects.filter(status=ClusterStatus.PROPOSED).count()
+    entries = CatalogEntry.objects.aggregate(
+        published=Count("pk", filter=Q(status=EntryStatus.PUBLISHED)),
+        in_review=Count("pk", filter=Q(status=EntryStatus.IN_REVIEW)),
+    )
+    pending = ShareRequest.objects.filter(status__in=[ShareStatus.PENDING, ShareStatus.DISPUTED]).count()
+    return [
+        Figure(_("信息系统"), systems, "/data/assets/"),
+        Figure(_("数据表"), tables, "/data/assets/"),
+        Figure(_("字段"), columns, "/data/assets/"),
+        Figure(_("探针"), probes, "/data/probes/"),
+        Figure(_("标准数据元"), elements["standard"], "/data/elements/"),
+        Figure(_("数据元（全部）"), elements["all"], "/data/elements/"),
+        Figure(_("待确认的比对结果"), proposed, "/data/cleansing/", attention=proposed > 0),
+        Figure(_("已发布目录"), entries["published"], "/data/catalog/"),
+        Figure(_("审核中目录"), entries["in_review"], "/data/catalog/", attention=entries["in_review"] > 0),
+        Figure(_("办理中的共享申请"), pending, "/data/shares/", attention=pending > 0),
+    ]
 
 
 @login_required
 def data_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "webui/data/index.html", {"section": "home"})
+    return render(request, "webui/data/index.html", {"section": "home", "figures": data_overview()})

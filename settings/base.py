@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "domain.assets",
     "domain.standards",
     "domain.catalog",
+    "domain.supervision",
+    "domain.performance",
     "processes",
     "handlers",
     # webui before the Material shell (Site/Application, base templates, static fonts and icons), so

@@ -21,6 +21,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from domain.assets import services as asset_services
+from domain.assets.probing.services import probe_register, probe_run_start
 from processes.models import (
     AuditEvent,
     ExtensionRequest,
@@ -448,6 +450,29 @@ def _forms_without_token(html: str) -> list[str]:
     return missing
 
 
+def _data_samples(w: World) -> dict[str, str]:
+    """数据通 objects named with markup: a registered system → database → table → column, and a probe with a run."""
+    department_id = w.case.department_id
+    system = asset_services.system_register(department_id=department_id, data={"name": EVIL, "status": "in_use"})
+    database = asset_services.database_register(system_id=system.pk, data={"name": EVIL})
+    table = asset_services.table_register(database_id=database.pk, data={"name": EVIL, "comment": EVIL})
+    column = asset_services.column_register(table_id=table.pk, data={"name": EVIL, "data_type": "int"})
+    probe = probe_register(
+        department_id=department_id,
+        system_id=system.pk,
+        data={"name": EVIL, "engine": "sqlite", "database_name": "/nonexistent/x.db"},
+    )
+    run = probe_run_start(probe_id=probe.pk, actor=None)  # stays queued: no commit, so no worker
+    return {
+        "system_id": str(system.pk),
+        "database_id": str(database.pk),
+        "table_id": str(table.pk),
+        "column_id": str(column.pk),
+        "probe_id": str(probe.pk),
+        "run_id": str(run.pk),
+    }
+
+
 def test_no_page_loads_anything_from_another_host(world: World) -> None:
     """Every page the resolver knows, rendered with real objects, links and loads only this server
     (static files, never a CDN); and each of its POST forms carries the CSRF token."""
@@ -466,6 +491,7 @@ def test_no_page_loads_anything_from_another_host(world: World) -> None:
             ).pk
         ),
     }
+    samples.update(_data_samples(w))
     admin = client_for(w.admin)
     scanned, problems = [], []
     for route in site_routes():

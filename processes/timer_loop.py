@@ -33,10 +33,18 @@ def due_entries(schedule: dict[str, dict[str, Any]], last_run: dict[str, float],
     ]
 
 
-def _loop(interval: float) -> None:
+def scheduled_tasks(schedule: dict[str, dict[str, Any]]) -> dict[str, Callable[[], Any]]:
+    """Each schedule entry's task. Under runserver nothing has imported the apps' tasks modules yet: import
+    them as a worker does (Celery's autodiscovery), so every task beat would send is registered."""
     from celery import current_app
 
+    current_app.loader.import_default_modules()
+    return {name: current_app.tasks[entry["task"]] for name, entry in schedule.items()}
+
+
+def _loop(interval: float) -> None:
     schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
+    tasks = scheduled_tasks(schedule)
     last_run: dict[str, float] = {}
     while True:
         time.sleep(interval)
@@ -44,7 +52,7 @@ def _loop(interval: float) -> None:
         for name in due_entries(schedule, last_run, now):
             last_run[name] = now
             # One failing entry must not starve the others.
-            _run(name, current_app.tasks[schedule[name]["task"]])
+            _run(name, tasks[name])
 
 
 def _run(name: str, task: Callable[[], Any]) -> None:

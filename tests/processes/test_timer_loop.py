@@ -1,10 +1,16 @@
 """The embedded timer loop (`make run`, no beat) runs what beat runs: every schedule entry at its interval."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 
 from processes.timer_loop import due_entries
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_entry_runs_at_first_then_at_its_own_interval() -> None:
@@ -17,11 +23,19 @@ def test_every_entry_runs_at_first_then_at_its_own_interval() -> None:
     assert due_entries(schedule, last, now=160.0) == ["fast", "slow"]
 
 
-def test_the_loop_covers_the_beat_schedule_including_the_probes() -> None:
-    """Whatever beat would send is a registered task the loop can call by name (the probes' schedule too)."""
-    from settings.celery import app
-
-    app.loader.import_default_modules()
+def test_a_fresh_server_process_finds_every_scheduled_task() -> None:
+    """In a process that has only set Django up (as runserver has when the loop starts: no tasks module
+    imported yet), every entry beat would send resolves to its task — the probes' schedule too."""
+    script = (
+        "import django; django.setup(); "
+        "from django.conf import settings; from processes.timer_loop import scheduled_tasks; "
+        "tasks = scheduled_tasks(settings.CELERY_BEAT_SCHEDULE); "
+        "print(sorted(task.name for task in tasks.values()))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "settings.test"}
+    env.pop("CELERY_BROKER_URL", None)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "assets.tasks.probes_due" in names
-    assert names <= set(app.tasks)
+    assert done.stdout.strip() == str(sorted(names))

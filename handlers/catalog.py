@@ -81,6 +81,18 @@ def entry_resubmit(call: ServiceCall) -> dict[str, Any]:
     return {"status": entry.status}
 
 
+@handler("catalog/approval_withdraw")
+@_refusals_as_errors
+def approval_withdraw(call: ServiceCall) -> dict[str, Any]:
+    """Ends a returned case the drafter withdrew (撤回): a 新增 entry stays 草稿, a 变更/下线 becomes 已撤回.
+
+    Params: entry_id:int, change_id:int (none for 新增). Result: {"status": entry status}.
+    """
+    entry_id, change_id = call.int("entry_id"), _optional_int(call, "change_id")
+    entry = catalog_services.approval_withdraw(entry_id=entry_id, change_id=change_id)
+    return {"status": entry.status}
+
+
 @handler("catalog/share_grant")
 @_refusals_as_errors
 def share_grant(call: ServiceCall) -> dict[str, Any]:

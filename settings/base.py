@@ -219,8 +219,9 @@ TONGBAN = {
     "DATA_AUTHORITY_DEPARTMENT": env.str("TONGBAN_DATA_AUTHORITY_DEPARTMENT", default="330106-DSJ"),
     # 数据探矿 (domain.assets.probing): the key that encrypts probe passwords (default: derived from
     # SECRET_KEY; set it so a SECRET_KEY rotation does not lose them), the timeouts of a probe's connection
-    # and statements (seconds), when a run still "running" is presumed lost, and the folders SQLite probes
-    # may read (empty: anywhere the server can read).
+    # and statements (seconds; capped at PROBE_STUCK_SECONDS // 5 so a run ends before it is presumed lost),
+    # when a run still "running" is presumed lost, and the folders SQLite probes may read (empty: SQLite
+    # probes are refused; a path is resolved, symlinks followed, when a probe is saved and again at each run).
     "PROBE_KEY": env.str("TONGBAN_PROBE_KEY", default=""),
     "PROBE_CONNECT_TIMEOUT": env.int("TONGBAN_PROBE_CONNECT_TIMEOUT", default=10),
     "PROBE_STATEMENT_TIMEOUT": env.int("TONGBAN_PROBE_STATEMENT_TIMEOUT", default=60),

@@ -21,12 +21,18 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from domain.directory.models import Department
+from domain.spreadsheet import append_row
 
 from .excel_layout import COLUMNS, DATABASES, SHEETS, SYSTEMS, TABLES, CellInvalid, SheetSpec
 from .models import Column, Database, DataTable, InformationSystem
 from .services import asset_get
 
 _TEMPLATE_ROWS = 2000
+# An .xlsx is a zip: a 20 MB upload can unpack to gigabytes. Its central directory declares each member's
+# size and Python's zipfile never inflates a member past it, so summing the declared sizes bounds the work.
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 100_000  # per sheet
+MAX_ERRORS = 500  # listed; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,45 @@ class RowError:
 
 
 class AssetImportError(Exception):
-    """The workbook cannot be imported; `errors` lists every problem found."""
+    """The workbook cannot be imported; `errors` lists the first MAX_ERRORS problems, `more` counts the rest."""
 
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("; ".join(str(error) for error in errors))
-        self.errors = errors
+    def __init__(self, errors: list[RowError], *, uncounted: int = 0) -> None:
+        self.errors = errors[:MAX_ERRORS]
+        self.more = len(errors) - len(self.errors) + uncounted
+        self.total = len(self.errors) + self.more
+        text = "; ".join(str(error) for error in self.errors)
+        if self.more:
+            text += "; " + _("还有 %(count)s 个错误") % {"count": self.more}
+        super().__init__(text)
+
+
+class _Problems:
+    """The errors found so far, at most MAX_ERRORS kept per sheet (a file full of bad rows must not fill
+    the memory with messages nobody reads); the others are only counted."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, list[RowError]] = {}
+        self.dropped = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.kept)
+
+    def append(self, error: RowError) -> None:
+        kept = self.kept.setdefault(error.sheet, [])
+        if len(kept) < MAX_ERRORS:
+            kept.append(error)
+        else:
+            self.dropped += 1
+
+    def raise_if_any(self) -> None:
+        if not self.kept:
+            return
+        order = {spec.title: number for number, spec in enumerate(SHEETS)}
+        found = sorted(
+            (error for errors in self.kept.values() for error in errors),
+            key=lambda error: (order.get(error.sheet, -1), error.row),
+        )
+        raise AssetImportError(found, uncounted=self.dropped)
 
 
 @dataclass
@@ -67,7 +107,7 @@ class Row:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def _read_sheet(book: Any, spec: SheetSpec, errors: list[RowError]) -> list[Row]:
+def _read_sheet(book: Any, spec: SheetSpec, errors: _Problems) -> list[Row]:
     if spec.title not in book.sheetnames:
         if spec is SYSTEMS:
             errors.append(RowError(spec.title, 0, "", _("缺少工作表")))
@@ -81,9 +121,15 @@ def _read_sheet(book: Any, spec: SheetSpec, errors: list[RowError]) -> list[Row]
     index = {col.header: names.index(col.header) for col in spec.columns if col.header in names}
     parsed: list[Row] = []
     seen: dict[tuple[str, ...], int] = {}
+    filled = 0
     for number, cells in enumerate(rows, start=2):
         if all(cell is None or str(cell).strip() == "" for cell in cells):
             continue
+        filled += 1
+        if filled > MAX_ROWS:
+            message = _("超过 %(max)s 行数据，请分成几个文件导入") % {"max": f"{MAX_ROWS:,}"}
+            errors.append(RowError(spec.title, number, "", message))
+            break
         row = _parse_row(spec, number, cells, index, errors)
         if row is None:
             continue
@@ -97,7 +143,7 @@ def _read_sheet(book: Any, spec: SheetSpec, errors: list[RowError]) -> list[Row]
 
 
 def _parse_row(
-    spec: SheetSpec, number: int, cells: tuple[Any, ...], index: dict[str, int], errors: list[RowError]
+    spec: SheetSpec, number: int, cells: tuple[Any, ...], index: dict[str, int], errors: _Problems
 ) -> Row | None:
     values: dict[str, Any] = {}
     ok = True
@@ -117,7 +163,7 @@ def _parse_row(
     return Row(number, values) if ok else None
 
 
-def _check_parents(department: Department, sheets: dict[str, list[Row]], errors: list[RowError]) -> None:
+def _check_parents(department: Department, sheets: dict[str, list[Row]], errors: _Problems) -> None:
     """Each child row must name a parent in the file or already in the department's registry."""
     systems = {row.values["name"] for row in sheets[SYSTEMS.title]}
     systems |= set(InformationSystem.objects.filter(department=department).values_list("name", flat=True))
@@ -136,20 +182,34 @@ def _check_parents(department: Department, sheets: dict[str, list[Row]], errors:
                 )
 
 
+def _check_unzipped_size(file: IO[bytes]) -> None:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            size = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise AssetImportError([RowError(_("文件"), 0, "", _("不是有效的 .xlsx 文件"))]) from None
+    finally:
+        file.seek(0)
+    if size > MAX_UNZIPPED_BYTES:
+        message = _("解压后超过 %(max)s MB，无法导入；请删去无关的工作表、图片或分成几个文件") % {
+            "max": MAX_UNZIPPED_BYTES // (1024 * 1024)
+        }
+        raise AssetImportError([RowError(_("文件"), 0, "", message)])
+
+
 def assets_from_xlsx(file: IO[bytes], *, department: Department) -> dict[str, list[Row]]:
     """Every sheet's parsed rows; raises AssetImportError listing every bad row of every sheet."""
+    _check_unzipped_size(file)
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
         raise AssetImportError([RowError(_("文件"), 0, "", _("不是有效的 .xlsx 文件"))]) from None
-    errors: list[RowError] = []
+    errors = _Problems()
     sheets = {spec.title: _read_sheet(book, spec, errors) for spec in SHEETS}
     _check_parents(department, sheets, errors)
     if not errors and not any(sheets.values()):
         errors.append(RowError(_("文件"), 0, "", _("文件中没有数据行")))
-    if errors:
-        order = {spec.title: number for number, spec in enumerate(SHEETS)}
-        raise AssetImportError(sorted(errors, key=lambda error: (order.get(error.sheet, -1), error.row)))
+    errors.raise_if_any()
     return sheets
 
 
@@ -290,7 +350,7 @@ def assets_template_xlsx(*, department_id: int | None = None) -> bytes:
     for number, spec in enumerate(SHEETS):
         sheet = _sheet(book, spec, number == 0)
         for values in filled.get(spec.title, []):
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in values])
+            append_row(sheet, [float(v) if isinstance(v, Decimal) else v for v in values])
     help_sheet = book.create_sheet(_("填写说明"))
     for line in (
         (_("顺序"), _("先填 信息系统，再填 数据库、数据表、字段；下级表用名称指向上级")),

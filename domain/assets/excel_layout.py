@@ -37,16 +37,28 @@ def text(limit: int) -> Callable[[Any], str]:
     return parse
 
 
-def whole(value: Any) -> int | None:
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise CellInvalid(_("应为整数，而不是 “%(value)s”") % {"value": value}) from None
-    if number != number.to_integral_value() or number < 0:
-        raise CellInvalid(_("应为不小于 0 的整数，而不是 “%(value)s”") % {"value": value})
-    return int(number)
+# The widest value each number column's database field holds (PositiveIntegerField / BigIntegerField /
+# DecimalField(14, 2)): a bigger one is the clerk's row error, not a database error at import time.
+INT_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+DECIMAL_MAX = Decimal("999999999999.99")
+
+
+def whole(maximum: int) -> Callable[[Any], int | None]:
+    def parse(value: Any) -> int | None:
+        if value is None or str(value).strip() == "":
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise CellInvalid(_("应为整数，而不是 “%(value)s”") % {"value": value}) from None
+        if not number.is_finite() or number != number.to_integral_value() or number < 0:
+            raise CellInvalid(_("应为不小于 0 的整数，而不是 “%(value)s”") % {"value": value})
+        if number > maximum:
+            raise CellInvalid(_("不能大于 %(max)s，而不是 “%(value)s”") % {"max": maximum, "value": value})
+        return int(number)
+
+    return parse
 
 
 def decimal(value: Any) -> Decimal | None:
@@ -58,6 +70,8 @@ def decimal(value: Any) -> Decimal | None:
         raise CellInvalid(_("应为数字，而不是 “%(value)s”") % {"value": value}) from None
     if number < 0 or not number.is_finite():
         raise CellInvalid(_("应为不小于 0 的数字"))
+    if number > DECIMAL_MAX:
+        raise CellInvalid(_("不能大于 %(max)s，而不是 “%(value)s”") % {"max": DECIMAL_MAX, "value": value})
     return round(number, 2)
 
 
@@ -117,7 +131,7 @@ SYSTEMS = SheetSpec(
         _enum("建设状态", "status", STATUS, "在建、已建、在用 或 停用", required=True),
         _enum("部署方式", "deployment", DEPLOYMENT, "政务云、本地机房 或 其他", default=Deployment.GOV_CLOUD),
         Col("使用对象", "users", text(200), note="如 “全市民政工作人员”"),
-        Col("用户数", "user_count", whole, note="整数"),
+        Col("用户数", "user_count", whole(INT_MAX), note="整数"),
         Col("承建单位", "vendor", text(200)),
         _enum("是否上云", "on_cloud", YES_NO, "是 或 否", default=False),
         Col("系统描述", "description", text(2000)),
@@ -143,7 +157,7 @@ TABLES = SheetSpec(
         _DATABASE,
         Col("表名", "name", text(200), True, "数据库中的物理表名，同一数据库内不重复"),
         Col("中文名", "comment", text(500), note="表的中文名称或注释"),
-        Col("记录数", "rows", whole, note="整数，约数即可"),
+        Col("记录数", "rows", whole(BIGINT_MAX), note="整数，约数即可"),
         _enum("更新周期", "update_cycle", CYCLES, "实时、每日、每周、每月、每季度、每半年、每年 或 其他", default=""),
     ),
     ("system", "database", "name"),
@@ -156,10 +170,10 @@ COLUMNS = SheetSpec(
         _TABLE,
         Col("字段名", "name", text(200), True, "物理字段名，同一表内不重复"),
         Col("数据类型", "data_type", text(100), True, "如 varchar、int、date"),
-        Col("长度", "length", whole, note="字符长度或数值精度，整数"),
+        Col("长度", "length", whole(INT_MAX), note="字符长度或数值精度，整数"),
         _enum("可为空", "nullable", YES_NO, "是 或 否", default=True),
         Col("注释", "comment", text(500), note="字段的中文名称或说明"),
-        Col("序号", "position", whole, note="字段顺序；不填则按行的先后"),
+        Col("序号", "position", whole(INT_MAX), note="字段顺序；不填则按行的先后"),
     ),
     ("system", "database", "table", "name"),
 )

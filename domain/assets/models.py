@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from domain.directory.models import Department
 
+# A table's or column's comment (the 中文名 a catalog entry takes its names from); a probe cuts longer ones.
+COMMENT_MAX = 500
+
 
 class SystemStatus(models.TextChoices):
     BUILDING = "building", _("在建")
@@ -112,7 +115,7 @@ class DataTable(models.Model):
         Department, verbose_name=_("所属部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     name = models.CharField(_("表名"), max_length=200)
-    comment = models.CharField(_("中文名"), max_length=500, blank=True)
+    comment = models.CharField(_("中文名"), max_length=COMMENT_MAX, blank=True)
     rows = models.BigIntegerField(_("记录数"), null=True, blank=True)
     update_cycle = models.CharField(_("更新周期"), max_length=16, choices=UpdateCycle.choices, blank=True)
     removed_at = models.DateTimeField(_("探测到删除的时间"), null=True, blank=True)
@@ -138,7 +141,7 @@ class Column(models.Model):
     length = models.PositiveIntegerField(_("长度"), null=True, blank=True)
     scale = models.PositiveIntegerField(_("小数位"), null=True, blank=True)
     nullable = models.BooleanField(_("可为空"), default=True)
-    comment = models.CharField(_("中文名/注释"), max_length=500, blank=True)
+    comment = models.CharField(_("中文名/注释"), max_length=COMMENT_MAX, blank=True)
     position = models.PositiveIntegerField(_("序号"), default=0)
     removed_at = models.DateTimeField(_("探测到删除的时间"), null=True, blank=True)
     updated = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -193,6 +196,8 @@ class Probe(models.Model):
     schedule = models.CharField(_("采集频率"), max_length=16, choices=Schedule.choices, default=Schedule.MANUAL)
     next_run_at = models.DateTimeField(_("下次采集时间"), null=True, blank=True, db_index=True)
     enabled = models.BooleanField(_("启用"), default=True)
+    # When the probe was last pointed at another database: snapshots older than this are another target's.
+    target_changed_at = models.DateTimeField(_("目标变更时间"), null=True, blank=True, editable=False)
     created = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

@@ -51,7 +51,7 @@ def form_fill(obj: models.Model, data: Mapping[str, Any], fields: tuple[str, ...
             setattr(obj, name, _coerce(type(obj), name, data[name]))
 
 
-def _validate(obj: models.Model) -> None:
+def asset_validate(obj: models.Model) -> None:
     """Field checks (types, choices, lengths, required); the natural key is checked by the caller."""
     try:
         obj.full_clean(validate_unique=False, validate_constraints=False)
@@ -68,7 +68,7 @@ def _ensure_free(obj: models.Model, rows: "models.QuerySet[Any]", what: str) -> 
 
 
 def asset_save(obj: M, rows: "models.QuerySet[Any]", what: str) -> M:
-    _validate(obj)
+    asset_validate(obj)
     _ensure_free(obj, rows, what)
     try:
         with transaction.atomic():

@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
-from .probing import services
+from .probing import runs, services
 
 
 @shared_task(name="assets.tasks.probe_run_execute", acks_late=True)
 def probe_run_execute(run_id: int) -> str:
-    run = services.probe_run_execute(run_id=run_id)
+    run = runs.probe_run_execute(run_id=run_id)
     return "skipped" if run is None else run.status
 
 

@@ -92,6 +92,11 @@ class ChangeStatus(models.TextChoices):
     IN_REVIEW = "in_review", _("审核中")
     RETURNED = "returned", _("已退回")
     APPLIED = "applied", _("已生效")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+# A change in one of these states still holds the entry: no second 变更 or 下线 may open beside it.
+OPEN_CHANGE_STATUSES = (ChangeStatus.IN_REVIEW, ChangeStatus.RETURNED)
 
 
 class ShareStatus(models.TextChoices):

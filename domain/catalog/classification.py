@@ -71,12 +71,18 @@ def classification_create(*, parent: ClassificationNode, code: str, name: str) -
 
 @transaction.atomic
 def department_classification(*, department: Department) -> ClassificationNode:
-    """The 部门 项 of `department`, created on first use with the next free 2-digit code."""
+    """The 部门 项 of `department`, created on first use with the next free 2-digit code.
+
+    Creators queue on the 部门 类 row; each looks again once it holds the lock, so two first uses at the same
+    time get one node (not a second one, or an IntegrityError on the department)."""
     existing = ClassificationNode.objects.filter(department=department).first()
     if existing is not None:
         return existing
     root = ClassificationNode.objects.select_for_update().filter(parent=None, code=str(Category.DEPARTMENT.value))
     parent = root.first() or _seeded_department_root()
+    existing = ClassificationNode.objects.filter(department=department).first()
+    if existing is not None:
+        return existing
     used = {int(c) for c in parent.children.values_list("code", flat=True) if c.isdigit()}
     free = next((n for n in range(1, 100) if n not in used), None)
     if free is None:

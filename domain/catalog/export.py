@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from domain.spreadsheet import append_row
+
 from .choices import DataType, FormatCategory, OpenType, ShareMethod, ShareType, UpdateCycle
 from .models import CatalogEntry, InfoItem
 
@@ -84,7 +86,8 @@ def catalog_export(*, entries: QuerySet[CatalogEntry], out: IO[bytes]) -> int:
         class_code, class_name, *rest = row
         name, code, provider, provider_code, summary, fmt, fmt_type, share, *more = rest
         condition, basis, method, open_type, open_condition, cycle, published, related, secrecy, level = more
-        sheet.append(
+        append_row(
+            sheet,
             [
                 f"{class_code} {class_name}",
                 name,
@@ -105,7 +108,7 @@ def catalog_export(*, entries: QuerySet[CatalogEntry], out: IO[bytes]) -> int:
                 "；".join(related or []),
                 secrecy,
                 level,
-            ]
+            ],
         )
         count += 1
     _write_items(book, entries)
@@ -123,4 +126,4 @@ def _write_items(book: Workbook, entries: QuerySet[CatalogEntry]) -> None:
     )
     types = {value: f"{value} {label}" for value, label in _labels(DataType).items()}
     for code, entry_name, order, name, data_type, length in items.iterator(chunk_size=CHUNK):
-        sheet.append([code or "", entry_name, order, name, types.get(data_type, data_type), length])
+        append_row(sheet, [code or "", entry_name, order, name, types.get(data_type, data_type), length])

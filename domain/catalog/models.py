@@ -167,6 +167,9 @@ class CatalogChange(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    # Probe schema changes (assets.SchemaChange ids) that touched the entry while this change was open; they
+    # are followed up once it is applied or withdrawn, so a busy entry loses none of them.
+    followups = models.JSONField(_("待跟进的结构变化"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("目录变更")
@@ -211,6 +214,9 @@ class ReviewReturn(models.Model):
     stage = models.CharField(_("退回环节"), max_length=40)
     opinion = models.TextField(_("退回意见"))
     created_at = models.DateTimeField(_("退回时间"), auto_now_add=True)
+    # Set when the drafter answered (resubmitted or withdrew) or the case was cancelled: an open return
+    # means the case still waits at 修改后重新提交.
+    closed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
 
     class Meta:

@@ -2,8 +2,8 @@
 
 from django.db.models import QuerySet
 
-from .choices import EntryStatus, ShareStatus
-from .models import CatalogEntry, CatalogEntryVersion, ClassificationNode, ReviewReturn, ShareRequest
+from .choices import OPEN_CHANGE_STATUSES, EntryStatus, ShareStatus
+from .models import CatalogChange, CatalogEntry, CatalogEntryVersion, ClassificationNode, ReviewReturn, ShareRequest
 
 
 def classification_tree() -> QuerySet[ClassificationNode]:
@@ -19,6 +19,12 @@ def entries_published(*, provider_id: int | None = None) -> QuerySet[CatalogEntr
 def entry_history(*, entry_id: int) -> QuerySet[CatalogEntryVersion]:
     """The versions of an entry, oldest first; each snapshot holds the metadata and 信息项 then in force."""
     return CatalogEntryVersion.objects.filter(entry_id=entry_id).order_by("number")
+
+
+def entry_open_change(*, entry_id: int) -> CatalogChange | None:
+    """The 变更 or 下线 of the entry still in review or returned to the drafter (at most one), else None;
+    applied and withdrawn changes are history."""
+    return CatalogChange.objects.filter(entry_id=entry_id, status__in=OPEN_CHANGE_STATUSES).first()
 
 
 def entry_returns(*, entry_id: int) -> QuerySet[ReviewReturn]:

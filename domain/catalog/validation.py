@@ -19,6 +19,8 @@ class ItemFields:
     length: int | None = None
     data_element_id: int | None = None
     column_id: int | None = None
+    # The stored 信息项 this continues (None for a new one): it is updated in place, keeping its id.
+    item_id: int | None = None
 
 
 @dataclass(frozen=True)

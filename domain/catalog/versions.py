@@ -15,6 +15,7 @@ def entry_fields(entry: CatalogEntry) -> EntryFields:
             name=item.name,
             data_type=item.data_type,
             length=item.length,
+            item_id=item.pk,
             **{link: getattr(item, link, None) for link in ITEM_LINKS},
         )
         for item in entry.items.all()
@@ -44,6 +45,8 @@ def entry_fields(entry: CatalogEntry) -> EntryFields:
 def entry_snapshot(entry: CatalogEntry) -> dict[str, Any]:
     """What a version records: the editable fields plus code, classification code, status and dates."""
     data = entry_fields(entry).as_json()
+    # Row ids say nothing to a reader of the history.
+    data["items"] = [{k: v for k, v in item.items() if k != "item_id"} for item in data["items"]]
     data.update(
         code=entry.code,
         classification_code=entry.classification.full_code,

@@ -1,4 +1,5 @@
-"""Registry of field sources for 清洗比对, so that standards never imports the apps that own the fields.
+"""Registries of field sources for 清洗比对, and of what their owners do when fields get mapped, so that
+standards never imports the apps that own the fields.
 
 An app registers a callable returning FieldRecords, usually at import of its own module:
 
@@ -9,6 +10,12 @@ The callable should stream (iterate a queryset with `.iterator()`), since a run 
 Fill `comment` with the column comment (an ASCII column is matched by the Chinese name its comment
 starts with) and `context` with what tells ambiguous names apart, e.g. {"证件类型": "身份证"} when the
 table's 证件类型 column holds only that value: 证件号码 then joins 公民身份号码.
+
+An owner that keeps its own link to the element registers a callback, called inside the accepting
+transaction with the ids (in that source) just mapped and the element's id:
+
+    @on_fields_mapped("catalog.item")
+    def items_mapped(ids: list[int], element_id: int) -> None: ...
 """
 
 from collections.abc import Callable, Iterable
@@ -17,8 +24,10 @@ from .cleansing.records import FieldRecord
 from .errors import UnknownFieldSource
 
 FieldSource = Callable[[], Iterable[FieldRecord]]
+MappedCallback = Callable[[list[int], int], None]
 
 _SOURCES: dict[str, FieldSource] = {}
+_MAPPED: dict[str, MappedCallback] = {}
 
 
 def register_field_source(name: str, source: FieldSource) -> FieldSource:
@@ -50,3 +59,23 @@ def field_source_get(name: str) -> FieldSource:
         return _SOURCES[name]
     except KeyError:
         raise UnknownFieldSource(name)
+
+
+def on_fields_mapped(name: str) -> Callable[[MappedCallback], MappedCallback]:
+    """Register what the owner of source `name` does when some of its fields are mapped to an element."""
+
+    def decorate(callback: MappedCallback) -> MappedCallback:
+        known = _MAPPED.get(name)
+        if known is not None and known is not callback:
+            raise ValueError(f"a mapping callback for {name!r} is already registered: {known!r}")
+        _MAPPED[name] = callback
+        return callback
+
+    return decorate
+
+
+def fields_mapped_notify(name: str, ids: list[int], element_id: int) -> None:
+    """Tell the owner of source `name` (if it asked) that the fields `ids` now map to `element_id`."""
+    callback = _MAPPED.get(name)
+    if callback is not None and ids:
+        callback(ids, element_id)

@@ -11,6 +11,7 @@ from ..engine.runtime import UNRESOLVED, EngineError, Workflow
 from ..errors import Conflict, EngineFailure, MessageNotCorrelated, ValidationFailed
 from ..models import InstanceStatus, JobStatus, MessageSubscription, ProcessInstance, ServiceJob
 from ..ports import Actor
+from ..signals import instance_cancelled
 from .definitions import compiled_for, definition_latest
 from .jobs import jobs_resend
 from .runner import Step, apply, save, time_limit
@@ -68,6 +69,7 @@ def instance_cancel(*, instance_id: int, actor: Actor, reason: str = "") -> Proc
             instance=step.instance, status__in=[JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING]
         ).update(status=JobStatus.CANCELLED)
         step.audit.add("instance_cancelled", actor=actor.username, instance=step.instance, payload={"reason": reason})
+        instance_cancelled.send(sender=ProcessInstance, instance=step.instance, actor=actor, reason=reason)
         return step.instance
 
     return apply(instance_id, actor, command, allow_suspended=True)

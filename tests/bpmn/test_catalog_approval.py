@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from domain.catalog import services as catalog_services
 from domain.catalog.choices import ShareType
-from domain.catalog.errors import WrongStatus
-from domain.catalog.models import CatalogEntry, ReviewReturn
+from domain.catalog.errors import EntryInvalid, WrongStatus
+from domain.catalog.models import CatalogChange, CatalogEntry, ReviewReturn
 from domain.catalog.selectors import entry_history
 from processes.errors import ValidationFailed
 from processes.models import HumanTask, ProcessInstance
 from processes.selectors import inbox_for_actor
 from processes.services.inbox import human_task_complete
+from processes.services.instances import instance_cancel
 from tests import factories as f
 from tests.domain.catalog import builders as b
 
@@ -98,14 +99,15 @@ def test_platform_return_goes_back_through_both_gates(people: dict[str, Any]) ->
     assert open_task(people["lead"]).element_id == "dept_review"
 
 
-def test_a_return_needs_an_opinion(people: dict[str, Any]) -> None:
-    """Returning without saying why is refused by the form; the task stays open."""
+@pytest.mark.parametrize("blank", [{}, {"opinion": "   "}])
+def test_a_return_needs_an_opinion_that_says_something(people: dict[str, Any], blank: dict[str, str]) -> None:
+    """Returning with no opinion, or only spaces, is refused by the form; the task stays open."""
     clerk_actor = f.actor(people["clerk"])
     entry = catalog_services.entry_create(fields=b.fields(), actor=clerk_actor)
     catalog_services.entry_submit(entry_id=entry.pk, actor=clerk_actor)
     task = open_task(people["lead"])
     with pytest.raises(ValidationFailed) as err:
-        human_task_complete(task_id=task.pk, actor=f.actor(people["lead"]), data={"approved": False})
+        human_task_complete(task_id=task.pk, actor=f.actor(people["lead"]), data={"approved": False, **blank})
     assert "opinion" in err.value.detail
     task.refresh_from_db()
     assert task.status == "open"
@@ -149,7 +151,7 @@ def test_a_change_goes_through_the_same_gates_and_applies_when_approved(people: 
     catalog_services.change_update(
         change_id=change.pk, fields=b.fields(update_cycle="monthly"), actor=f.actor(people["clerk"])
     )
-    complete(people["clerk"], {"revision_note": "按业务系统实际改为每月。"})
+    complete(people["clerk"], {"withdraw": False, "revision_note": "按业务系统实际改为每月。"})
     complete(people["lead"], {"approved": True})
     complete(people["platform"], {"approved": True})
     entry.refresh_from_db()
@@ -168,6 +170,88 @@ def test_a_take_down_goes_through_the_same_gates(people: dict[str, Any]) -> None
     entry.refresh_from_db()
     assert entry.status == "withdrawn"
     assert [v.change_kind for v in entry_history(entry_id=entry.pk)] == ["新增", "下线"]
+
+
+def test_the_drafter_may_withdraw_a_returned_change(people: dict[str, Any]) -> None:
+    """A returned 变更 can be withdrawn from 修改后重新提交 (撤回): the case ends, the change is 已撤回, the
+    entry stays as published, and a new 变更 may be proposed."""
+    entry = published_entry(people)
+    clerk_actor = f.actor(people["clerk"])
+    change = catalog_services.change_submit(
+        entry_id=entry.pk, fields=b.fields(update_cycle="weekly"), reason="更新频率调整", actor=clerk_actor
+    )
+    complete(people["lead"], {"approved": False, "opinion": "请说明依据。"})
+    complete(people["clerk"], {"withdraw": True, "revision_note": "业务未定，暂不变更。"})
+
+    change.refresh_from_db()
+    entry.refresh_from_db()
+    assert change.status == "withdrawn"
+    assert (entry.status, entry.update_cycle) == ("published", "daily")
+    assert ProcessInstance.objects.get(business_key=f"catalog-{entry.pk}-{change.pk}").status == "completed"
+    assert not HumanTask.objects.filter(status="open").exists()
+    again = catalog_services.change_submit(
+        entry_id=entry.pk, fields=b.fields(update_cycle="monthly"), reason="改为每月", actor=clerk_actor
+    )
+    assert again.status == "in_review"
+
+
+def test_a_withdrawn_new_entry_is_a_draft_that_can_be_submitted_again(people: dict[str, Any]) -> None:
+    """撤回 of a returned 新增 ends the case; the entry is 草稿 and a later submit starts a fresh case."""
+    clerk_actor = f.actor(people["clerk"])
+    entry = catalog_services.entry_create(fields=b.fields(), actor=clerk_actor)
+    catalog_services.entry_submit(entry_id=entry.pk, actor=clerk_actor)
+    complete(people["lead"], {"approved": False, "opinion": "摘要过于简单。"})
+    complete(people["clerk"], {"withdraw": True, "revision_note": "资源重新梳理后再报。"})
+    entry.refresh_from_db()
+    assert entry.status == "draft" and ProcessInstance.objects.get().status == "completed"
+
+    catalog_services.entry_submit(entry_id=entry.pk, actor=clerk_actor)
+    entry.refresh_from_db()
+    assert entry.status == "in_review" and open_task(people["lead"]).element_id == "dept_review"
+
+
+def test_cancelling_a_new_entrys_case_puts_it_back_to_draft(people: dict[str, Any]) -> None:
+    """An operator cancels a 新增 case while it is 审核中: the entry is 草稿 again and can be submitted anew."""
+    clerk_actor = f.actor(people["clerk"])
+    entry = catalog_services.entry_create(fields=b.fields(), actor=clerk_actor)
+    catalog_services.entry_submit(entry_id=entry.pk, actor=clerk_actor)
+    instance_cancel(instance_id=ProcessInstance.objects.get().pk, actor=operator(), reason="重复提交")
+    entry.refresh_from_db()
+    assert entry.status == "draft"
+    catalog_services.entry_submit(entry_id=entry.pk, actor=clerk_actor)
+    assert ProcessInstance.objects.filter(status="running").count() == 1
+
+
+def test_cancelling_a_take_down_case_withdraws_it(people: dict[str, Any]) -> None:
+    """An operator cancels a 下线 in review: it becomes 已撤回, the entry stays published and may take another."""
+    entry = published_entry(people)
+    clerk_actor = f.actor(people["clerk"])
+    change = catalog_services.take_down_submit(entry_id=entry.pk, reason="系统停用", actor=clerk_actor)
+    case = ProcessInstance.objects.get(business_key=f"catalog-{entry.pk}-{change.pk}")
+    instance_cancel(instance_id=case.pk, actor=operator(), reason="误报")
+    change.refresh_from_db()
+    entry.refresh_from_db()
+    assert (change.status, entry.status) == ("withdrawn", "published")
+    assert catalog_services.take_down_submit(entry_id=entry.pk, reason="系统停用", actor=clerk_actor).pk != change.pk
+
+
+def operator() -> Any:
+    return f.actor(f.user("ops", roles=[], dept=b.authority()))
+
+
+def test_a_revised_change_still_keeps_classification_and_provider(people: dict[str, Any]) -> None:
+    """Revising a returned 变更 is held to the same rules as proposing it: the classification (which made the
+    code) cannot move."""
+    entry = published_entry(people)
+    change = catalog_services.change_submit(
+        entry_id=entry.pk, fields=b.fields(update_cycle="weekly"), reason="调整", actor=f.actor(people["clerk"])
+    )
+    complete(people["lead"], {"approved": False, "opinion": "请核对。"})
+    moved = b.fields(classification_id=b.population_subject().parent_id)
+    with pytest.raises(EntryInvalid) as err:
+        catalog_services.change_update(change_id=change.pk, fields=moved, actor=f.actor(people["clerk"]))
+    assert list(err.value.errors) == ["classification_id"]
+    assert CatalogChange.objects.get(pk=change.pk).proposed["classification_id"] == entry.classification_id
 
 
 @pytest.mark.parametrize("name", ["catalog_approval", "share_request"])

@@ -172,3 +172,46 @@ def test_share_handlers_are_idempotent_and_refusals_become_handler_errors(world:
     with pytest.raises(HandlerError) as err:
         call("catalog/share_refuse", "1:b", request_id=request.pk, stage="提供方答复", reason="")
     assert err.value.code == "catalog_refused"
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"status": "withdrawn"}, "已不在发布状态"),
+        ({"share_type": ShareType.NONE, "no_share_basis": "《数据安全法》第二十一条", "share_method": ""}, "不予共享"),
+    ],
+)
+def test_a_resource_closed_while_the_request_waited_is_not_granted(
+    world: dict[str, Any], change: dict[str, Any], says: str
+) -> None:
+    """Taken down, or switched to 不予共享, after the application: the provider's 同意 cannot grant it any more;
+    the request is refused (closed) with the reason and the case ends; nothing is listed as granted."""
+    request = apply(world, published(ShareType.CONDITIONAL, share_condition="仅用于登记核验"))
+    complete(world["platform"], {"compliant": True, "compliance_opinion": "合规"})
+    CatalogEntry.objects.filter(pk=request.entry_id).update(**change)
+
+    complete(world["lead"], {"granted": True})
+
+    request.refresh_from_db()
+    assert (request.status, request.decided_stage) == ("refused", "提供方答复")
+    assert says in request.decision_reason
+    assert ProcessInstance.objects.get().status == "completed"
+    assert list(granted_to_department(department_id=world["applicant_dept"].pk)) == []
+
+
+@pytest.mark.parametrize(
+    ("who", "data", "field"),
+    [
+        ("platform", {"compliant": False, "compliance_opinion": "  \n "}, "compliance_opinion"),
+        ("lead", {"granted": False, "refusal_reason": "   "}, "refusal_reason"),
+    ],
+)
+def test_whitespace_is_not_a_reason(world: dict[str, Any], who: str, data: dict[str, Any], field: str) -> None:
+    """An opinion or refusal made of spaces is refused by the form, as the service refuses it."""
+    apply(world, published(ShareType.CONDITIONAL, share_condition="仅用于登记核验"))
+    if who == "lead":
+        complete(world["platform"], {"compliant": True, "compliance_opinion": "合规"})
+    [task] = inbox_for_actor(f.actor(world[who]), scope="group")
+    with pytest.raises(ValidationFailed) as err:
+        human_task_complete(task_id=task.pk, actor=f.actor(world[who]), data=data)
+    assert field in err.value.detail

@@ -23,6 +23,9 @@ from django.utils import timezone
 
 from domain.assets import services as asset_services
 from domain.assets.probing.services import probe_register, probe_run_start
+from domain.catalog import services as catalog_services
+from domain.standards.models import CleansingRun, Cluster
+from domain.standards.services import element_create
 from processes.models import (
     AuditEvent,
     ExtensionRequest,
@@ -47,6 +50,7 @@ from processes.services.supervision import extension_request, task_remind
 from tests import factories as f
 from tests.bpmn import handlers  # noqa: F401  (registers the handlers the diagrams call)
 from tests.bpmn.diagrams import chain, user_task
+from tests.domain.catalog import builders as catalog_builders
 
 pytestmark = pytest.mark.django_db
 
@@ -451,7 +455,8 @@ def _forms_without_token(html: str) -> list[str]:
 
 
 def _data_samples(w: World) -> dict[str, str]:
-    """数据通 objects named with markup: a registered system → database → table → column, and a probe with a run."""
+    """数据通 objects named with markup: a registered system → database → table → column, a probe with a run, a
+    catalog entry, a data element, a 清洗比对 run with a cluster."""
     department_id = w.case.department_id
     system = asset_services.system_register(department_id=department_id, data={"name": EVIL, "status": "in_use"})
     database = asset_services.database_register(system_id=system.pk, data={"name": EVIL})
@@ -463,7 +468,17 @@ def _data_samples(w: World) -> dict[str, str]:
         data={"name": EVIL, "engine": "sqlite", "database_name": "/nonexistent/x.db"},
     )
     run = probe_run_start(probe_id=probe.pk, actor=None)  # stays queued: no commit, so no worker
+    catalog_builders.provider()
+    entry = catalog_services.entry_create(
+        fields=catalog_builders.fields(name=EVIL), actor=catalog_builders.clerk_actor()
+    )
+    cleansing = CleansingRun.objects.create(sources=[])
+    cluster = Cluster.objects.create(run=cleansing, confidence=0.9, suggested_name=EVIL)
     return {
+        "entry_id": str(entry.pk),
+        "element_id": str(element_create(actor=None, name_zh=EVIL).pk),
+        "cleansing_run_id": str(cleansing.pk),
+        "cluster_id": str(cluster.pk),
         "system_id": str(system.pk),
         "database_id": str(database.pk),
         "table_id": str(table.pk),
@@ -473,7 +488,7 @@ def _data_samples(w: World) -> dict[str, str]:
     }
 
 
-def test_no_page_loads_anything_from_another_host(world: World) -> None:
+def test_no_page_loads_anything_from_another_host(world: World, settings: Any) -> None:
     """Every page the resolver knows, rendered with real objects, links and loads only this server
     (static files, never a CDN); and each of its POST forms carries the CSRF token."""
     w = world
@@ -491,6 +506,7 @@ def test_no_page_loads_anything_from_another_host(world: World) -> None:
             ).pk
         ),
     }
+    settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": ["/nonexistent"]}  # the sample probe's folder
     samples.update(_data_samples(w))
     admin = client_for(w.admin)
     scanned, problems = [], []

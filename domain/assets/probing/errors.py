@@ -28,7 +28,22 @@ _MESSAGES = {
         gettext_noop("已保存的密码无法解密，请重新填写密码"),
         "the stored password cannot be decrypted: enter it again",
     ),
+    "sqlite_unset": (
+        gettext_noop("未配置允许探测的 SQLite 目录（设置 TONGBAN_PROBE_SQLITE_DIRS），SQLite 探针不可用"),
+        "SQLite probes are disabled: no directory is allowed (setting TONGBAN_PROBE_SQLITE_DIRS)",
+    ),
+    "sqlite_outside": (
+        gettext_noop("SQLite 文件不在允许探测的目录中（设置 TONGBAN_PROBE_SQLITE_DIRS）"),
+        "the SQLite file is outside the directories probes may read (setting TONGBAN_PROBE_SQLITE_DIRS)",
+    ),
+    "target_changed": (
+        gettext_noop("采集过程中探针的连接目标被修改，本次结果已丢弃，请重新采集"),
+        "the probe was pointed at another database during the run: its result was discarded, run it again",
+    ),
 }
+
+
+_KINDS = ("auth", "network", "timeout", "not_found", "other")  # ErrorKind values
 
 
 class ProbeFailure(Exception):
@@ -46,7 +61,7 @@ class ProbeFailure(Exception):
         message = f"{_(chinese)}{where} / {english}"
         if detail:
             message += f" — {_scrub(detail, target)}"
-        return cls("other" if kind == "password" else kind, message)
+        return cls(kind if kind in _KINDS else "other", message)
 
 
 def _scrub(detail: str, target: "Target | None") -> str:

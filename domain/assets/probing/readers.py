@@ -16,6 +16,7 @@ from typing import Any
 import psycopg2
 import pymysql
 
+from ..models import COMMENT_MAX
 from .errors import ProbeFailure, classify_mysql, classify_postgres, classify_sqlite
 
 # {"engine", "server_version", "size_mb", "tables": {name: {"comment", "rows", "columns": {name: {...}}}}}
@@ -46,13 +47,29 @@ def read_schema(target: Target) -> Snapshot:
     return readers[target.engine](target)
 
 
+# The registry's widths (models.Column / DataTable). A length beyond a 32-bit integer is how MariaDB/MySQL
+# describe longtext, longblob and json (4294967295): no practical limit, stored as NULL like PostgreSQL's
+# text. A longer comment (MySQL allows 1024 characters on a column, 2048 on a table; PostgreSQL any) is
+# cut with an ellipsis, so the snapshot, the diff and the registry all hold the same text.
+LENGTH_MAX = 2**31 - 1
+
+
+def _size(value: Any) -> int | None:
+    return int(value) if value is not None and 0 <= int(value) <= LENGTH_MAX else None
+
+
+def comment_text(value: Any) -> str:
+    text = (value or "").strip()
+    return text if len(text) <= COMMENT_MAX else text[: COMMENT_MAX - 1].rstrip() + "…"
+
+
 def _column(data_type: str, length: Any, scale: Any, nullable: bool, comment: Any, position: int) -> dict[str, Any]:
     return {
         "type": data_type.lower(),
-        "length": int(length) if length is not None else None,
-        "scale": int(scale) if scale is not None else None,
+        "length": _size(length),
+        "scale": _size(scale),
         "nullable": bool(nullable),
-        "comment": (comment or "").strip(),
+        "comment": comment_text(comment),
         "position": int(position),
     }
 
@@ -63,16 +80,42 @@ FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamesp
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'
 """
+# From pg_catalog, not information_schema.columns: the latter hides every column the probe's user holds no
+# privilege on, so a metadata-only account would see tables without columns. A domain is described by its
+# base type, and names, lengths and precision are derived as information_schema derives them, so the
+# snapshot reads the same as one taken through information_schema.
 _PG_COLUMNS = """
-SELECT c.table_schema, c.table_name, c.column_name, c.data_type, c.udt_name, c.character_maximum_length,
-       c.numeric_precision, c.numeric_scale, c.is_nullable = 'YES',
-       col_description(pc.oid, c.ordinal_position::int), c.ordinal_position
-FROM information_schema.columns c
-JOIN pg_catalog.pg_namespace pn ON pn.nspname = c.table_schema
-JOIN pg_catalog.pg_class pc ON pc.relnamespace = pn.oid AND pc.relname = c.table_name
-WHERE pc.relkind IN ('r', 'p') AND NOT pc.relispartition
-  AND c.table_schema NOT IN ('pg_catalog', 'information_schema') AND c.table_schema NOT LIKE 'pg\\_%%'
+SELECT n.nspname, c.relname, a.attname, format_type(bt.oid, NULL), bt.typname, bn.nspname = 'pg_catalog',
+       bt.typelem <> 0 AND bt.typlen = -1, bt.oid::int,
+       CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
+       NOT (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)), col_description(c.oid, a.attnum), a.attnum
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+JOIN pg_catalog.pg_namespace bn ON bn.oid = bt.typnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'
 """
+_PG_CHARACTER = {1042, 1043}  # bpchar, varchar: typmod is the length + 4
+_PG_BIT = {1560, 1562}  # bit, varbit: typmod is the length
+_PG_NUMERIC = 1700
+
+
+def _pg_type(row: tuple[Any, ...]) -> tuple[str, int | None, int | None]:
+    """(data_type as information_schema names it, length or precision, scale) of one pg_attribute row."""
+    formatted, name, builtin, array, type_id, typmod = row
+    type_name = formatted if builtin and not array else name
+    if typmod < 0:
+        return type_name, None, None
+    if type_id in _PG_CHARACTER:
+        return type_name, typmod - 4, None
+    if type_id in _PG_BIT:
+        return type_name, typmod, None
+    if type_id == _PG_NUMERIC:
+        return type_name, ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
+    return type_name, None, None
 
 
 def _pg_name(schema: str, table: str) -> str:
@@ -101,22 +144,18 @@ def _read_postgres(target: Target) -> Snapshot:
             cursor.execute(_PG_TABLES)
             tables: dict[str, Any] = {
                 _pg_name(schema, name): {
-                    "comment": (comment or "").strip(),
+                    "comment": comment_text(comment),
                     "rows": rows if rows >= 0 else None,
                     "columns": {},
                 }
                 for schema, name, comment, rows in cursor.fetchall()
             }
             cursor.execute(_PG_COLUMNS)
-            for schema, table, name, data_type, udt, char_len, precision, scale, nullable, comment, position in cursor:
-                numeric = data_type == "numeric"
-                type_name = udt if data_type in ("USER-DEFINED", "ARRAY") else data_type
-                length = char_len if char_len is not None else (precision if numeric else None)
+            for schema, table, name, *type_row, nullable, comment, position in cursor:
                 entry = tables.get(_pg_name(schema, table))
                 if entry is not None:
-                    entry["columns"][name] = _column(
-                        type_name, length, scale if numeric else None, nullable, comment, position
-                    )
+                    type_name, length, scale = _pg_type(tuple(type_row))
+                    entry["columns"][name] = _column(type_name, length, scale, nullable, comment, position)
     except psycopg2.Error as error:
         raise classify_postgres(error, target, connecting=False) from None
     finally:
@@ -162,7 +201,7 @@ def _read_mysql(target: Target) -> Snapshot:
             tables: dict[str, Any] = {}
             size = 0
             for name, comment, rows, data_size in cursor.fetchall():
-                tables[name] = {"comment": (comment or "").strip(), "rows": rows, "columns": {}}
+                tables[name] = {"comment": comment_text(comment), "rows": rows, "columns": {}}
                 size += int(data_size)
             cursor.execute(_MYSQL_COLUMNS, (target.database,))
             for table, name, data_type, char_len, precision, scale, nullable, comment, position in cursor.fetchall():

@@ -12,8 +12,10 @@ from .entries import (
 )
 from .from_table import entry_create_from_table
 from .sharing import share_dispute, share_grant, share_refuse, share_request_submit
+from .withdrawal import approval_withdraw
 
 __all__ = [
+    "approval_withdraw",
     "change_submit",
     "change_update",
     "data_authority_code",

@@ -14,7 +14,8 @@ from ..lifecycle import entry_transition
 from ..models import CatalogChange, CatalogEntry, CatalogEntryVersion, ReviewReturn
 from ..validation import EntryFields, entry_fields_check
 from ..versions import entry_fields, version_record
-from .entries import entry_apply_fields
+from .entries import change_fields_check, entry_apply_fields
+from .schema_changes import followups_reraise
 
 
 def _change_for(entry: CatalogEntry, change_id: int | None, kind: str) -> CatalogChange | None:
@@ -60,20 +61,29 @@ def entry_resubmit(*, entry_id: int, change_id: int | None, change_kind: str) ->
             entry.save(update_fields=["status", "updated_at"])
     elif change.status == ChangeStatus.RETURNED:
         if change.kind == ChangeKind.CHANGE:
-            entry_fields_check(EntryFields.from_json(change.proposed))
+            change_fields_check(entry, EntryFields.from_json(change.proposed))
         change.status = ChangeStatus.IN_REVIEW
         change.save(update_fields=["status"])
+    returns_close(entry, change)
     return entry
+
+
+def returns_close(entry: CatalogEntry, change: CatalogChange | None) -> None:
+    """The drafter answered the open returns of this case (resubmitted or withdrew), or the case ended."""
+    entry.returns.filter(change=change, closed_at=None).update(closed_at=timezone.now())
 
 
 @transaction.atomic
 def entry_publish(*, entry_id: int, change_id: int | None, change_kind: str, idempotency_key: str) -> CatalogEntry:
     """Both gates approved: 新增 assigns the code and 发布日期; 变更 applies the change; 下线 takes it down.
-    Each records a version snapshot."""
-    done = CatalogEntryVersion.objects.filter(idempotency_key=idempotency_key).select_related("entry").first()
-    if done is not None:
-        return done.entry
+    Each records a version snapshot.
+
+    The idempotency key is checked after the entry is locked: a duplicate delivery running beside the first
+    waits for it and then finds its version, instead of seeing a published entry and refusing (WrongStatus)."""
     entry = CatalogEntry.objects.select_for_update(of=("self",)).select_related("classification").get(pk=entry_id)
+    done = CatalogEntryVersion.objects.filter(idempotency_key=idempotency_key, entry=entry).first()
+    if done is not None:
+        return entry
     change = _change_for(entry, change_id, change_kind)
     if change is None:
         entry_transition(entry, "publish")
@@ -92,6 +102,7 @@ def entry_publish(*, entry_id: int, change_id: int | None, change_kind: str, ide
             entry.save(update_fields=["status", "updated_at"])
         change.status = ChangeStatus.APPLIED
         change.save(update_fields=["status"])
+        followups_reraise(change)
         note = change.reason
     version_record(entry=entry, change_kind=change_kind, note=note, idempotency_key=idempotency_key)
     return entry

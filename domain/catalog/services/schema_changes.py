@@ -3,13 +3,18 @@ backs: a 变更 is opened with the 信息项 brought in line with the table and 
 
 What touches an entry: a column behind one of its 信息项 removed (the item goes), its type or length changed
 (the item follows), its table removed (every linked item goes), or a column added to a table the entry was
-catalogued from (a new item). Comment or nullability changes alone do not make a 变更. An entry that already
-has a 变更 or 下线 under review is left alone (the reviewers see the current one first) and reported as such.
+catalogued from (a new item). Comment or nullability changes alone do not make a 变更. When no 信息项 is left
+(its table was removed), a 下线 is proposed instead, with the same reason.
+
+An entry that already has a 变更 or 下线 open is left alone (the reviewers see the current one first): the
+schema changes are kept on that open change and followed up once it is applied or withdrawn. A catalog rule
+refusing one entry's follow-up is reported in the result and does not hold up the other entries.
 """
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -18,7 +23,8 @@ from domain.assets.models import ChangeKind as SchemaKind
 from domain.assets.models import Column, SchemaChange
 from processes.ports import SYSTEM
 
-from ..choices import ChangeKind, ChangeStatus, EntryStatus
+from ..choices import OPEN_CHANGE_STATUSES, ChangeKind, EntryStatus
+from ..errors import CatalogError
 from ..models import CatalogChange, CatalogEntry, InfoItem
 from ..validation import EntryFields, ItemFields, entry_fields_check
 from ..versions import entry_fields
@@ -33,30 +39,77 @@ _ITEM_CHANGES = {SchemaKind.COLUMN_REMOVED, SchemaKind.TYPE_CHANGED, SchemaKind.
 @dataclass(frozen=True)
 class SchemaFollowUp:
     opened: list[CatalogChange]
-    # Entries affected but left alone because a 变更 or 下线 of theirs is already under review.
+    # Entries affected but left alone because a 变更 or 下线 of theirs is already under review; the schema
+    # changes are kept on that open change (CatalogChange.followups) and followed up when it is decided.
     busy: list[int]
+    # Entries whose follow-up a catalog rule refused: entry id → the message (the others went ahead).
+    refused: dict[int, str] = field(default_factory=dict)
 
 
-def catalog_changes_for_schema(*, changes: list[SchemaChange]) -> SchemaFollowUp:
-    """Open one 变更 per published entry the probe's changes touch (see the module's docstring)."""
+def catalog_changes_for_schema(*, changes: list[SchemaChange], entry_id: int | None = None) -> SchemaFollowUp:
+    """Open one 变更 (or 下线, when all its 信息项 went) per published entry the probe's changes touch (see the
+    module's docstring); only for `entry_id` when given. Each entry is handled in its own transaction."""
     touched = _touched_entries(changes)
-    opened, busy = [], []
-    for entry_id, entry_changes in touched.items():
-        with transaction.atomic():
-            entry = CatalogEntry.objects.select_for_update(of=("self",)).select_related("provider").get(pk=entry_id)
-            if entry.status != EntryStatus.PUBLISHED:
-                continue
-            if entry.changes.exclude(status=ChangeStatus.APPLIED).exists():
-                busy.append(entry_id)
-                continue
-            fields = _followed(entry, entry_changes)
-            entry_fields_check(fields)
-            change = _open_change(entry, ChangeKind.CHANGE, _reason(entry_changes), SYSTEM, proposed=fields.as_json())
-            _start_approval(entry, SYSTEM, kind=ChangeKind.CHANGE, change=change)
-            opened.append(change)
+    opened, busy, refused = [], [], {}
+    for touched_id, entry_changes in touched.items():
+        if entry_id is not None and touched_id != entry_id:
+            continue
+        try:
+            with transaction.atomic():
+                outcome = _follow_entry(touched_id, entry_changes)
+        except CatalogError as exc:
+            refused[touched_id] = exc.message
+            continue
+        if isinstance(outcome, CatalogChange):
+            opened.append(outcome)
+        elif outcome == "busy":
+            busy.append(touched_id)
     if busy:
         log.info("schema changes touch entries with a change already under review: %s", busy)
-    return SchemaFollowUp(opened=opened, busy=busy)
+    return SchemaFollowUp(opened=opened, busy=busy, refused=refused)
+
+
+def _follow_entry(entry_id: int, changes: list[SchemaChange]) -> CatalogChange | str | None:
+    """The change opened for one entry, "busy" (kept on its open change), or None (nothing to do)."""
+    entry = CatalogEntry.objects.select_for_update(of=("self",)).select_related("provider").get(pk=entry_id)
+    if entry.status != EntryStatus.PUBLISHED:
+        return None
+    current = entry.changes.filter(status__in=OPEN_CHANGE_STATUSES).select_for_update().first()
+    if current is not None:
+        current.followups = list(dict.fromkeys([*current.followups, *(c.pk for c in changes)]))
+        current.save(update_fields=["followups"])
+        return "busy"
+    before = entry_fields(entry)
+    fields = _followed(entry, changes, before)
+    if fields == before:
+        return None  # already in line (a follow-up of changes an applied 变更 took in)
+    reason = _reason(changes)
+    if before.items and not fields.items:
+        # Nothing of the table is left to describe: the resource is gone, so propose taking it down.
+        change = _open_change(entry, ChangeKind.TAKE_DOWN, reason, SYSTEM, proposed={})
+        _start_approval(entry, SYSTEM, kind=ChangeKind.TAKE_DOWN, change=change)
+        return change
+    entry_fields_check(fields)
+    change = _open_change(entry, ChangeKind.CHANGE, reason, SYSTEM, proposed=fields.as_json())
+    _start_approval(entry, SYSTEM, kind=ChangeKind.CHANGE, change=change)
+    return change
+
+
+def followups_reraise(change: CatalogChange) -> None:
+    """Once `change` is applied or withdrawn, follow up (after commit) the schema changes kept on it."""
+    if change.followups:
+        transaction.on_commit(partial(_followups_run, change.entry_id, list(change.followups)))
+
+
+def _followups_run(entry_id: int, schema_change_ids: list[int]) -> None:
+    changes = list(SchemaChange.objects.filter(pk__in=schema_change_ids).order_by("pk"))
+    try:
+        follow_up = catalog_changes_for_schema(changes=changes, entry_id=entry_id)
+    except Exception:
+        log.exception("following up schema changes %s of entry %s failed", schema_change_ids, entry_id)
+        return
+    if follow_up.refused:
+        log.warning("schema follow-up of entry %s refused: %s", entry_id, follow_up.refused)
 
 
 def _touched_entries(changes: list[SchemaChange]) -> dict[int, list[SchemaChange]]:
@@ -77,9 +130,8 @@ def _touched_entries(changes: list[SchemaChange]) -> dict[int, list[SchemaChange
     return {entry_id: list(dict.fromkeys(found)) for entry_id, found in by_entry.items()}
 
 
-def _followed(entry: CatalogEntry, changes: list[SchemaChange]) -> EntryFields:
+def _followed(entry: CatalogEntry, changes: list[SchemaChange], fields: EntryFields) -> EntryFields:
     """The entry's fields with its 信息项 brought in line with the changed table(s)."""
-    fields = entry_fields(entry)
     gone_columns = {c.column_id for c in changes if c.kind == SchemaKind.COLUMN_REMOVED}
     gone_tables = {c.table_id for c in changes if c.kind == SchemaKind.TABLE_REMOVED}
     changed = {c.column_id for c in changes if c.kind in (SchemaKind.TYPE_CHANGED, SchemaKind.LENGTH_CHANGED)}

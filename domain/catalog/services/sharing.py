@@ -106,9 +106,32 @@ def _record(
 
 @transaction.atomic
 def share_grant(*, request_id: int, stage: str, reason: str, idempotency_key: str) -> ShareRequest:
-    """Granted (automatically, by the provider, or by the data authority's coordination)."""
+    """Granted (automatically, by the provider, or by the data authority's coordination). A resource taken
+    down, or switched to 不予共享, while the request waited is not granted: the request is refused (closed)
+    with that reason instead, and the result says so (status "refused")."""
     allowed = {ShareStatus.PENDING, ShareStatus.DISPUTED}
+    entry_id = ShareRequest.objects.values_list("entry_id", flat=True).get(pk=request_id)
+    # Locked so a 下线 or 变更 being applied now is either seen here or waits for this grant.
+    entry = CatalogEntry.objects.select_for_update().get(pk=entry_id)
+    blocked = _no_longer_shareable(entry)
+    if blocked:
+        return _record(request_id, ShareStatus.REFUSED, stage, blocked, idempotency_key, allowed)
     return _record(request_id, ShareStatus.GRANTED, stage, reason, idempotency_key, allowed)
+
+
+def _no_longer_shareable(entry: CatalogEntry) -> str:
+    """Why the resource cannot be granted now, or ""."""
+    if entry.status != EntryStatus.PUBLISHED:
+        return _("「%(name)s」已不在发布状态（%(status)s），不能共享，申请关闭。") % {
+            "name": entry.name,
+            "status": EntryStatus(entry.status).label,
+        }
+    if entry.share_type == ShareType.NONE:
+        return _("「%(name)s」已改为不予共享资源（依据：%(basis)s），不能共享，申请关闭。") % {
+            "name": entry.name,
+            "basis": entry.no_share_basis,
+        }
+    return ""
 
 
 @transaction.atomic

@@ -7,7 +7,9 @@
    that reading is unambiguous or clearly dominant.
 4. Similar names join by rapidfuzz ratio, compared only inside blocks: each name is filed under its two
    rarest n-grams, and blocks larger than `max_block` (uninformative grams such as 名称) are skipped.
-   A similarity merge also needs the same 表示词, no differing 区分词 and compatible types.
+   A similarity merge also needs the same 表示词, no differing 区分词, compatible types and lengths (known
+   lengths more than LENGTH_RATIO apart refuse it, as they refuse a pinyin-initials merge; a synonym-list
+   merge stands, and its cluster then says the lengths differ).
 Union-find keeps one concept per cluster, so two known concepts never merge through a chain of
 similar names; refused pairs and related concepts become links instead.
 """
@@ -21,7 +23,7 @@ from .concepts import ConceptIndex
 from .normalise import families_compatible, terms_conflict
 from .records import EngineResult, FieldRecord, Reason, SynonymSet, gettext_noop
 from .unionfind import ConceptUnionFind
-from .variants import Variants
+from .variants import LENGTH_RATIO, Variants
 from .vocabulary import DEFAULT_SYNONYM_SETS
 
 
@@ -92,6 +94,8 @@ class _UnionSteps:
             )
             if not families_compatible(self.v.family(vid), self.v.family(target)):
                 continue
+            if self._length_refusal(vid, target) is not None:
+                continue
             if not self.forest.union(target, vid, reason):
                 self.links.append((target, vid, reason))
 
@@ -142,4 +146,18 @@ class _UnionSteps:
             return Reason("distinguishing_terms", gettext_noop("区分词不同"), f"{conflict[0]}/{conflict[1]}", 0.5)
         if not families_compatible(v.family(a), v.family(b)):
             return Reason("type_mismatch", gettext_noop("数据类型不一致"), f"{v.family(a)}/{v.family(b)}", 0.0)
+        return self._length_refusal(a, b)
+
+    def _length_refusal(self, a: int, b: int) -> Reason | None:
+        """Both variants have known lengths and even the closest differ by more than LENGTH_RATIO."""
+        span_a, span_b = self.v.length_span(a), self.v.length_span(b)
+        if span_a is None or span_b is None:
+            return None
+        if span_a[1] * LENGTH_RATIO < span_b[0] or span_b[1] * LENGTH_RATIO < span_a[0]:
+            detail = f"{self.v.label(a)} {_span(span_a)} / {self.v.label(b)} {_span(span_b)}"
+            return Reason("length_mismatch", gettext_noop("数据长度相差悬殊"), detail, 0.0)
         return None
+
+
+def _span(span: tuple[int, int]) -> str:
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}–{span[1]}"

@@ -13,6 +13,8 @@ from .unionfind import ConceptUnionFind
 # A comment names the column up to its first space or punctuation; longer heads are descriptions.
 _COMMENT_HEAD = re.compile(r"[\s,，;；:：(（\[【/、。.]")
 MAX_COMMENT_NAME = 20
+# Known lengths further apart than this factor are not one element (a code of 18 vs an address of 200).
+LENGTH_RATIO = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,11 @@ class Variants:
     def label(self, vid: int) -> str:
         return self.names[vid].most_common(1)[0][0]
 
+    def length_span(self, vid: int) -> tuple[int, int] | None:
+        """The shortest and longest known length of the variant's fields, or None when none is known."""
+        lengths = self.lengths[vid]
+        return (min(lengths), max(lengths)) if lengths else None
+
     def family(self, vid: int) -> str:
         for family, _count in self.families[vid].most_common():
             if family:
@@ -136,6 +143,11 @@ class Variants:
         families = sorted({self.family(v) for v in vids} - {""})
         if len(families) > 1:
             reasons.append(Reason("type_mismatch", gettext_noop("数据类型不一致"), "/".join(families), 0.8))
+            confidence *= 0.8
+        spans = [span for span in (self.length_span(v) for v in vids) if span is not None]
+        if spans and max(high for _low, high in spans) > LENGTH_RATIO * min(low for low, _high in spans):
+            detail = f"{min(low for low, _high in spans)}–{max(high for _low, high in spans)}"
+            reasons.append(Reason("length_mismatch", gettext_noop("数据长度相差悬殊"), detail, 0.8))
             confidence *= 0.8
         concept = forest.concept[root]
         known = concept is not None and not concept.startswith(MISSING_PREFIX)

@@ -12,6 +12,7 @@ from processes.ports import Actor
 from ..choices import ClusterStatus, ElementStatus
 from ..errors import ClusterDecided, ClusterSplitInvalid, ElementStatusError, FieldAlreadyMapped
 from ..models import Cluster, ClusterMember, DataElement, FieldMapping
+from ..sources import fields_mapped_notify
 from .elements import element_create, element_update
 
 CHUNK = 1000
@@ -89,9 +90,20 @@ def cluster_accept(
             changes={"synonyms": element.synonyms + new_names},
             note=gettext_noop("清洗比对确认"),
         )
+    _notify_owners(members, element.pk)
     cluster.element = element
     _decide(cluster, ClusterStatus.ACCEPTED, actor)
     return cluster
+
+
+def _notify_owners(members: list[ClusterMember], element_id: int) -> None:
+    """Owners that keep their own link to the element (the catalog's 信息项) follow the mapping."""
+    by_source: dict[str, list[int]] = {}
+    for member in members:
+        by_source.setdefault(member.source, []).append(member.source_id)
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), CHUNK):
+            fields_mapped_notify(source, ids[start : start + CHUNK], element_id)
 
 
 @transaction.atomic

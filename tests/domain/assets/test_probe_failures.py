@@ -125,7 +125,7 @@ def test_a_server_that_never_answers_times_out(
 
 
 def test_missing_sqlite_file_is_not_found_and_not_created(
-    tmp_path, make_probe, django_capture_on_commit_callbacks, caplog
+    sqlite_dir, tmp_path, make_probe, django_capture_on_commit_callbacks, caplog
 ):
     """A SQLite path that does not exist is 数据库不存在; the probe does not create an empty file there."""
     path = tmp_path / "missing.sqlite3"
@@ -139,7 +139,7 @@ def test_missing_sqlite_file_is_not_found_and_not_created(
 
 def test_password_is_stored_encrypted_and_never_shown(make_probe, settings):
     """The stored password is a Fernet token; str, repr and the form show only 已设置; an untouched
-    form (posting 已设置 back) keeps it, a new one replaces it."""
+    password box (posting 已设置 back) keeps it while the connection stays the same, a new one replaces it."""
     probe = make_probe(engine="mysql", host="127.0.0.1", port=3306, database_name="d", username="u", password=SECRET)
     probe.refresh_from_db()
 
@@ -147,9 +147,9 @@ def test_password_is_stored_encrypted_and_never_shown(make_probe, settings):
     assert SECRET not in str(probe) and SECRET not in repr(probe)
     assert password_display(probe) == "已设置"
     token = probe.password_encrypted
-    probe_update(probe_id=probe.pk, data={"password": "已设置", "host": "db.local"})
+    probe_update(probe_id=probe.pk, data={"password": "已设置", "host": "127.0.0.1", "port": "3306", "name": "改名"})
     probe.refresh_from_db()
-    assert probe.password_encrypted == token and probe.host == "db.local"
+    assert probe.password_encrypted == token and probe.name == "改名"
     probe_update(probe_id=probe.pk, data={"password": "another"})
     probe.refresh_from_db()
     assert probe.password_encrypted != token

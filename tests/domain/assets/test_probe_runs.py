@@ -223,7 +223,9 @@ def test_mariadb_runs_read_information_schema_and_diff(mysql_server, make_probe,
     assert column("address", "detail").comment == "详细地址"
 
 
-def test_sqlite_file_is_read_with_pragma_table_info(tmp_path: Path, make_probe, django_capture_on_commit_callbacks):
+def test_sqlite_file_is_read_with_pragma_table_info(
+    tmp_path: Path, make_probe, django_capture_on_commit_callbacks, sqlite_dir
+):
     """A SQLite file: tables from sqlite_master, columns from pragma table_info, rows counted, no comments."""
     path = tmp_path / "zwfw.sqlite3"
     with sqlite3.connect(path) as connection:
@@ -247,7 +249,9 @@ def test_sqlite_file_is_read_with_pragma_table_info(tmp_path: Path, make_probe, 
     assert kinds(second) == {("column_added", "item", "note")}
 
 
-def test_a_run_delivered_twice_executes_once(tmp_path: Path, make_probe, django_capture_on_commit_callbacks):
+def test_a_run_delivered_twice_executes_once(
+    tmp_path: Path, make_probe, django_capture_on_commit_callbacks, sqlite_dir
+):
     """Celery delivers at least once: a second delivery of a finished run does nothing."""
     path = tmp_path / "one.sqlite3"
     with sqlite3.connect(path) as connection:
@@ -261,7 +265,7 @@ def test_a_run_delivered_twice_executes_once(tmp_path: Path, make_probe, django_
     assert ProbeRun.objects.filter(probe=probe).count() == 1
 
 
-def test_starting_a_probe_that_is_already_queued_returns_that_run(make_probe, tmp_path: Path):
+def test_starting_a_probe_that_is_already_queued_returns_that_run(make_probe, tmp_path: Path, sqlite_dir):
     """Pressing 采集 twice does not queue two runs of one probe."""
     probe = make_probe(engine="sqlite", database_name=str(tmp_path / "x.sqlite3"))
 
@@ -271,7 +275,7 @@ def test_starting_a_probe_that_is_already_queued_returns_that_run(make_probe, tm
     assert first.pk == second.pk and first.status == RunStatus.QUEUED
 
 
-def test_a_run_whose_worker_died_does_not_block_the_probe(make_probe, tmp_path: Path, settings):
+def test_a_run_whose_worker_died_does_not_block_the_probe(make_probe, tmp_path: Path, settings, sqlite_dir):
     """A run left 'running' longer than PROBE_STUCK_SECONDS is failed as interrupted when someone
     starts the probe again, and a new run is queued."""
     probe = make_probe(engine="sqlite", database_name=str(tmp_path / "x.sqlite3"))

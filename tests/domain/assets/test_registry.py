@@ -114,13 +114,13 @@ def test_delete_cascades_down_and_unknown_ids_are_not_found(chain):
         services.system_delete(system_id=system.pk)
 
 
-def test_a_system_a_probe_uses_cannot_be_deleted(chain):
+def test_a_system_a_probe_uses_cannot_be_deleted(chain, sqlite_dir):
     """The probe must be removed or moved first; the message says so."""
     system = chain[0]
     probe_register(
         department_id=system.department_id,
         system_id=system.pk,
-        data={"name": "p", "engine": "sqlite", "database_name": "/x.db"},
+        data={"name": "p", "engine": "sqlite", "database_name": str(sqlite_dir / "x.db")},
     )
 
     with pytest.raises(AssetConflict) as caught:
@@ -163,13 +163,13 @@ def test_relation_map_is_json_of_systems_databases_and_tables(chain, department)
     assert selectors.relation_map(system_id=system.pk) == graph
 
 
-def test_scheduled_probes_are_queued_when_due_and_moved_forward(chain, tmp_path):
+def test_scheduled_probes_are_queued_when_due_and_moved_forward(chain, sqlite_dir):
     """Beat queues one run per due, enabled, scheduled probe and moves its next time by the period;
     manual and disabled probes are left alone."""
     system = chain[0]
 
     def probe(name, **extra):
-        data = {"name": name, "engine": "sqlite", "database_name": str(tmp_path / "a.db"), **extra}
+        data = {"name": name, "engine": "sqlite", "database_name": str(sqlite_dir / "a.db"), **extra}
         return probe_register(department_id=system.department_id, system_id=system.pk, data=data)
 
     daily = probe("daily", schedule="daily")

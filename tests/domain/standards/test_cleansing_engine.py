@@ -200,3 +200,23 @@ def test_an_ascii_column_is_read_by_its_chinese_comment():
     cluster = result.clusters[result.cluster_of[1]]
     assert cluster.member_reasons[1].text == "字段注释 cert_no = 身份证号码"
     assert "字段注释 cert_no = 身份证号码" in [reason.text for reason in cluster.reasons]
+
+
+def test_lengths_far_apart_block_a_similarity_or_pinyin_merge_but_not_a_synonym():
+    """企业经营范围 (2000) and 企业的经营范围 (20) are alike by name only: no merge; at 2000 and 1000 they
+    merge. xmmc (10) does not read as 项目名称 (200). 法定代表人 (50) and 法人代表 (300) are listed synonyms:
+    they still merge, and the cluster says the lengths differ."""
+    far = [FieldRecord("t", 1, "企业经营范围", length=2000), FieldRecord("t", 2, "企业的经营范围", length=20)]
+    assert cluster_fields(far, synonym_sets=()).cluster_of == [-1, -1]
+    near = [FieldRecord("t", 1, "企业经营范围", length=2000), FieldRecord("t", 2, "企业的经营范围", length=1000)]
+    assert cluster_fields(near, synonym_sets=()).cluster_of == [0, 0]
+    spelled = [FieldRecord("t", 1, "项目名称", length=200), FieldRecord("t", 2, "xmmc", length=10)]
+    assert cluster_fields(spelled, synonym_sets=()).cluster_of == [-1, -1]
+    unknown = [FieldRecord("t", 1, "项目名称", length=200), FieldRecord("t", 2, "xmmc")]
+    assert cluster_fields(unknown, synonym_sets=()).cluster_of == [0, 0], "an unknown length does not refuse"
+
+    synonyms = [FieldRecord("t", 1, "法定代表人", length=50), FieldRecord("t", 2, "法人代表", length=300)]
+    result = cluster_fields(synonyms)
+    assert result.cluster_of == [0, 0]
+    texts = [reason.text for reason in result.clusters[0].reasons]
+    assert "数据长度相差悬殊 50–300" in texts and result.clusters[0].confidence < 0.85

@@ -312,6 +312,21 @@ def test_a_bad_file_lists_every_bad_row_and_imports_nothing(world: World) -> Non
     assert InformationSystem.objects.count() == before and not InformationSystem.objects.filter(name="养老服务系统")
 
 
+def test_a_file_with_hundreds_of_bad_rows_lists_500_and_counts_the_rest(world: World) -> None:
+    """600 bad rows: the page says 600 errors, lists the first 500 and says 100 more are not listed."""
+    bad = {"信息系统": [[f"系统{n}", "建设中", None, None, None, None, None, None] for n in range(600)]}
+
+    response = client_for(world.editor).post(
+        "/data/assets/excel/import/", {"department": world.mine.pk, "file": workbook(bad)}
+    )
+
+    html = html_of(response)
+    assert response.status_code == 400 and "文件有 600 处错误" in html
+    report = html.split("data-report", 1)[1].split("</table>", 1)[0]
+    assert report.count("<tr data-row=") == 500
+    assert 'data-more="100"' in html and "还有 100 个错误未列出" in html
+
+
 def test_a_good_file_imports_and_says_how_many_of_each(world: World) -> None:
     """The summary counts what was created and updated per level; the rows are in the editor's department."""
     good = {

@@ -92,7 +92,7 @@ def test_the_form_never_shows_the_password_and_keeps_it_when_left_empty(world: W
         "name": "人口库",
         "system": world.system.pk,
         "engine": "postgresql",
-        "host": "10.0.0.6",
+        "host": "10.0.0.5",
         "port": "5432",
         "database_name": "rk",
         "username": "reader",
@@ -103,11 +103,57 @@ def test_the_form_never_shows_the_password_and_keeps_it_when_left_empty(world: W
     response = editor.post(f"/data/probes/{probe.pk}/edit/", data)
     assert response.status_code == 302
     probe.refresh_from_db()
-    assert (probe.host, probe.schedule, password_decrypt(probe.password_encrypted)) == ("10.0.0.6", "daily", SECRET)
+    assert (probe.schedule, password_decrypt(probe.password_encrypted)) == ("daily", SECRET)
     editor.post(f"/data/probes/{probe.pk}/edit/", {**data, "password": "new-one"})
     probe.refresh_from_db()
     assert password_decrypt(probe.password_encrypted) == "new-one"
     assert SECRET not in editor.get(f"/data/probes/{probe.pk}/").content.decode()
+
+
+def test_pointing_the_form_at_another_server_drops_the_password_and_says_so(world: World) -> None:
+    """The edit form warns that changing the connection clears the password; saving a new host with the
+    box left empty clears it (the stored password never goes to the new server) and the probe's page says
+    so; a new host with a new password keeps the new one."""
+    probe = pg_probe(world)
+    editor = client_for(world.editor)
+    assert "已保存的密码会被清除" in editor.get(f"/data/probes/{probe.pk}/edit/").content.decode()
+    data = {
+        "name": "人口库",
+        "system": world.system.pk,
+        "engine": "postgresql",
+        "host": "evil.example",
+        "port": "5432",
+        "database_name": "rk",
+        "username": "reader",
+        "password": "",
+        "schedule": "manual",
+        "enabled": "on",
+    }
+
+    response = editor.post(f"/data/probes/{probe.pk}/edit/", data, follow=True)
+
+    probe.refresh_from_db()
+    assert probe.host == "evil.example" and probe.password_encrypted == ""
+    assert "原密码已清除" in response.content.decode()
+    editor.post(f"/data/probes/{probe.pk}/edit/", {**data, "host": "10.0.0.9", "password": "their-pw"})
+    probe.refresh_from_db()
+    assert (probe.host, password_decrypt(probe.password_encrypted)) == ("10.0.0.9", "their-pw")
+
+
+def test_a_sqlite_probe_without_configured_folders_is_refused_naming_the_setting(world: World, settings: Any) -> None:
+    """With no SQLite folder configured, the form refuses a SQLite probe on the path field and names the
+    setting an operator must set; no probe is made."""
+    settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": []}
+    path = sqlite_file(world.folder, "CREATE TABLE t (id INTEGER)")
+
+    response = client_for(world.editor).post(
+        "/data/probes/new/",
+        {"name": "本地库", "system": world.system.pk, "engine": "sqlite", "database_name": str(path)},
+    )
+
+    field = re.search(r'data-field="database_name">(.*?)</div>\s*</div>', response.content.decode(), re.S)
+    assert response.status_code == 400 and field is not None
+    assert "TONGBAN_PROBE_SQLITE_DIRS" in field.group(1) and not Probe.objects.exists()
 
 
 def test_a_form_error_is_shown_on_its_field_and_keeps_nothing(world: World) -> None:

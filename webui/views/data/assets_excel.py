@@ -1,9 +1,9 @@
 """数据资产 普查 Excel: download the template, export a department's registry, import a filled workbook.
 
 An import goes into one department the user works in (a choice when they work in several; staff choose any
-department). The domain checks the whole workbook first: on any bad row the page lists every problem
-(sheet, row, column, reason) and nothing is imported; on success it says how many of each it created or
-updated.
+department). The domain checks the whole workbook first: on any bad row the page lists the problems (sheet,
+row, column, reason; the first 500, then how many more) and nothing is imported; on success it says how
+many of each it created or updated.
 """
 
 import re
@@ -103,7 +103,7 @@ def assets_import(request: HttpRequest) -> HttpResponse:
         try:
             summary = assets_import_xlsx(file=form.cleaned_data["file"], department_id=department_id)
         except AssetImportError as error:
-            context["report"] = error.errors
+            context.update(report=error.errors, report_total=error.total, report_more=error.more)
             status = 400
         else:
             context["summary"] = _summary(summary)

@@ -1,7 +1,9 @@
 """数据探矿 forms: register, edit and delete a probe.
 
 The password box is never filled in: it says whether a password is set (已设置) and that leaving it empty
-keeps it; the domain keeps the stored one when the box comes back empty. A SQLite probe needs only the file
+keeps it; the domain keeps the stored one when the box comes back empty, unless the connection (engine,
+host, port, database name, user) changed: then it is dropped, the form says so beforehand and the page
+after saving. A SQLite probe needs only the file
 path, so the server fields (host, port, user, password) hide while SQLite is chosen (CSS only) and are
 ignored by the reader. The department is the chosen system's: a probe reads a database of that system.
 """
@@ -34,6 +36,9 @@ from .assets_access import actor_of, departments_for_editing, forbidden, may_edi
 from .assets_forms import errors_onto, model_fields, posted_values
 
 SERVER_ONLY = ("host", "port", "username", "password", "clear_password")
+PASSWORD_DROPPED = gettext_lazy(
+    "修改数据库类型、主机、端口、数据库名或用户名时，已保存的密码会被清除，请同时填写新密码。"
+)
 
 
 class ProbeForm(forms.Form):
@@ -51,7 +56,7 @@ class ProbeForm(forms.Form):
         self.fields["system"].choices = systems  # type: ignore[attr-defined]
         if probe is not None and probe.has_password:
             self.fields["password"].widget.attrs["placeholder"] = password_display(probe)
-            self.fields["password"].help_text = _("已设置。留空则保持不变；填写则替换。")
+            self.fields["password"].help_text = f"{_('已设置。留空则保持不变；填写则替换。')} {PASSWORD_DROPPED}"
             self.fields["clear_password"] = forms.BooleanField(label=_("清除已保存的密码"), required=False)
         self.order_fields(["name", "system", "engine", "database_name", *SERVER_ONLY])
 
@@ -118,8 +123,11 @@ def probe_edit(request: HttpRequest, probe_id: int) -> HttpResponse:
     initial = {**model_to_dict(probe, fields=list(PROBE_FIELDS)), "system": probe.system_id}
     data = request.POST if request.method == "POST" else None
     form = ProbeForm(data, initial=initial, systems=_systems(request, probe), probe=probe)
-    if request.method == "POST" and _saved(request, form, probe) is not None:
-        messages.success(request, _("已保存探针：%(name)s") % {"name": probe.name})
+    had_password = probe.has_password
+    if request.method == "POST" and (saved := _saved(request, form, probe)) is not None:
+        messages.success(request, _("已保存探针：%(name)s") % {"name": saved.name})
+        if had_password and not saved.has_password and not form.cleaned_data.get("clear_password"):
+            messages.warning(request, _("连接信息已修改，原密码已清除；如需密码，请编辑探针重新填写。"))
         return redirect("data:probe", probe.pk)
     return _page(request, form, probe)
 

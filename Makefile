@@ -52,6 +52,7 @@ bench: setup
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python -m tests.benchmarks $(BENCH_ARGS) || status=1; \
 	$(BIN)/python -m tests.benchmarks.probe || status=1; \
 	$(BIN)/python -m tests.benchmarks.cleansing || status=1; \
+	$(BIN)/python -m tests.benchmarks.scoring || status=1; \
 	exit $$status
 
 clean:

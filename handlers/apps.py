@@ -13,6 +13,7 @@ class HandlersConfig(AppConfig):
         from . import (
             approvals,  # noqa: F401
             catalog,  # noqa: F401
+            supervision,  # noqa: F401
         )
 
         # Extra modules by dotted name, comma-separated (the worker tests load their test handlers so).

@@ -214,6 +214,19 @@ TONGBAN = {
         "TONGBAN_ATTACHMENT_TYPES",
         default=["pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "txt", "zip"],
     ),
+    # 督查督办 (domain.supervision): default time limits in working days by source (and urgency for leader
+    # instructions; [min, max] allows a shorter limit down to min), and how many working days before the
+    # due date a unit's work turns blue (nearing due).
+    "SUPERVISION_TIME_LIMITS": {
+        "leader_instruction": {"urgent": [1, 5], "normal": 15, "difficult": 30},
+        "document": 30,
+        "minutes": 20,
+        "key_task": 30,
+    },
+    "SUPERVISION_BLUE_WORKING_DAYS": env.int("TONGBAN_SUPERVISION_BLUE_WORKING_DAYS", default=3),
+    # 绩效通 (domain.performance): a rectification (整改) can be opened on a node scoring below this share
+    # of its full score.
+    "RECTIFICATION_BELOW": env.str("TONGBAN_RECTIFICATION_BELOW", default="0.6"),
     # The data-management authority (大数据局): its platform_reviewer role holders do 平台审核 of catalog
     # entries and the compliance check of share requests (domain.catalog), by department code.
     "DATA_AUTHORITY_DEPARTMENT": env.str("TONGBAN_DATA_AUTHORITY_DEPARTMENT", default="330106-DSJ"),

@@ -28,6 +28,7 @@ DEPARTMENTS: list[tuple[str, str, str, str | None]] = [
     ("330106-DSJ", "西湖区大数据局", "330106", "330106"),
     ("330106-SCJG", "西湖区市场监管局", "330106", "330106"),
     ("330106-MZ", "西湖区民政局", "330106", "330106"),
+    ("330106-DCS", "西湖区政府督查室", "330106", "330106"),
 ]
 
 ROLES: list[tuple[str, str, str]] = [
@@ -39,6 +40,12 @@ ROLES: list[tuple[str, str, str]] = [
     ("auditor", "审计员", "查询、核验和导出审计记录 / searches, verifies and exports the audit trail"),
     ("operator", "运维", "处理异常、重试或跳过服务任务 / handles incidents, retries or skips service tasks"),
     ("designer", "流程设计员", "设计、校验和部署流程 / draws, validates and deploys processes"),
+    (
+        "supervision_office",
+        "督查员",
+        "督查事项立项、交办、审核和销号 / registers, assigns, reviews and closes supervision items",
+    ),
+    ("supervision_handler", "承办人", "本单位督查事项的签收、进展报告和办结 / handles the unit's supervision items"),
 ]
 
 
@@ -60,6 +67,9 @@ USERS: list[DemoUser] = [
     DemoUser("supervisor1", "赵磊", (("330106", "supervisor"),)),
     DemoUser("auditor1", "孙丽", (("330106-DSJ", "auditor"),)),
     DemoUser("designer1", "郑洁", (("330106-DSJ", "designer"),)),
+    DemoUser("office1", "黄伟", (("330106-DCS", "supervision_office"),)),
+    DemoUser("handler1", "林芳", (("330106-SCJG", "supervision_handler"),)),
+    DemoUser("handler2", "何军", (("330106-MZ", "supervision_handler"),)),
     DemoUser("applicant1", "吴涛（企业申请人）"),
 ]
 

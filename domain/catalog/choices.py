@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from domain.standards.choices import DataType  # noqa: F401  (信息项 use the data elements' type codes)
+
 
 class Category(models.IntegerChoices):
     """信息资源分类的「类」: the first digit of every classification code."""
@@ -55,22 +57,6 @@ class UpdateCycle(models.TextChoices):
     HALF_YEARLY = "half_yearly", _("每半年")
     YEARLY = "yearly", _("每年")
     OTHER = "other", _("其他")
-
-
-class DataType(models.TextChoices):
-    """信息项数据类型 (one-letter codes as catalog templates write them)."""
-
-    CHAR = "C", _("字符型")
-    NUMBER = "N", _("数值型")
-    CURRENCY = "Y", _("货币型")
-    DATE = "D", _("日期型")
-    DATETIME = "T", _("日期时间型")
-    LOGICAL = "L", _("逻辑型")
-    MEMO = "M", _("备注型")
-    GENERAL = "G", _("通用型")
-    DOUBLE = "B", _("双精度型")
-    INTEGER = "I", _("整型")
-    FLOAT = "F", _("浮点型")
 
 
 class EntryStatus(models.TextChoices):

@@ -19,7 +19,7 @@ _TYPE_PREFIXES: list[tuple[tuple[str, ...], DataType]] = [
     (("int", "bigint", "smallint", "tinyint", "serial", "bigserial"), DataType.INTEGER),
     (("double",), DataType.DOUBLE),
     (("float", "real"), DataType.FLOAT),
-    (("money",), DataType.CURRENCY),
+    (("money",), DataType.MONEY),
     (("decimal", "numeric", "number"), DataType.NUMBER),
     (("text", "clob", "longtext", "mediumtext"), DataType.MEMO),
     (("blob", "bytea", "binary", "varbinary", "image"), DataType.GENERAL),

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from domain.assets.models import Column, DataTable, InformationSystem, Probe
 from domain.catalog.choices import EntryStatus, ShareStatus
 from domain.catalog.models import CatalogEntry, ShareRequest
-from domain.standards.choices import ClusterStatus, ElementStatus
-from domain.standards.models import Cluster, DataElement
+from domain.standards.choices import ClusterStatus, ElementStatus, RunStatus
+from domain.standards.models import CleansingRun, DataElement
+from processes.ports import Actor, directory
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,10 @@ class Figure:
     attention: bool = False  # something waits for a person
 
 
-def data_overview() -> list[Figure]:
-    """One aggregate query per model, whatever the sizes."""
+def data_overview(actor: Actor) -> list[Figure]:
+    """One aggregate query per model, whatever the sizes. What waits for someone is counted where the person
+    can act on it: catalog entries and share requests of their departments (all of them for staff), the
+    clusters of the latest finished 清洗比对 run (older runs' proposals are superseded by it)."""
     systems = InformationSystem.objects.count()
     tables = DataTable.objects.filter(removed_at__isnull=True).count()
     columns = Column.objects.filter(removed_at__isnull=True).count()
@@ -33,12 +36,17 @@ def data_overview() -> list[Figure]:
     elements = DataElement.objects.aggregate(
         standard=Count("pk", filter=Q(status=ElementStatus.STANDARD)), all=Count("pk")
     )
-    proposed = Cluster.objects.filter(status=ClusterStatus.PROPOSED).count()
-    entries = CatalogEntry.objects.aggregate(
+    latest_run = CleansingRun.objects.filter(status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
+    proposed = latest_run.clusters.filter(status=ClusterStatus.PROPOSED).count() if latest_run else 0
+    mine = {department for department, _role in actor.memberships}
+    everything = actor.is_staff or actor.is_superuser
+    own_entries = Q() if everything else Q(provider_id__in=mine)
+    entries = CatalogEntry.objects.filter(own_entries).aggregate(
         published=Count("pk", filter=Q(status=EntryStatus.PUBLISHED)),
         in_review=Count("pk", filter=Q(status=EntryStatus.IN_REVIEW)),
     )
-    pending = ShareRequest.objects.filter(status__in=[ShareStatus.PENDING, ShareStatus.DISPUTED]).count()
+    own_shares = Q() if everything else Q(applicant_department_id__in=mine) | Q(entry__provider_id__in=mine)
+    pending = ShareRequest.objects.filter(own_shares, status__in=[ShareStatus.PENDING, ShareStatus.DISPUTED]).count()
     return [
         Figure(_("信息系统"), systems, "/data/assets/"),
         Figure(_("数据表"), tables, "/data/assets/"),
@@ -55,4 +63,5 @@ def data_overview() -> list[Figure]:
 
 @login_required
 def data_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "webui/data/index.html", {"section": "home", "figures": data_overview()})
+    figures = data_overview(directory().actor_for(request.user))
+    return render(request, "webui/data/index.html", {"section": "home", "figures": figures})

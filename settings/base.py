@@ -168,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-overdue": {"task": "processes.tasks.escalation_tick", "schedule": timedelta(seconds=60)},
     # 数据探矿: start the runs of probes whose schedule is due.
     "probes-due": {"task": "assets.tasks.probes_due", "schedule": timedelta(seconds=60)},
+    # 督查督办: last month's progress report for each office that has none yet (made once per month).
+    "supervision-monthly-reports": {"task": "supervision.tasks.monthly_reports", "schedule": timedelta(hours=1)},
 }
 
 TONGBAN = {
@@ -223,6 +225,8 @@ TONGBAN = {
         "minutes": 20,
         "key_task": 30,
     },
+    # The supervision office (督查室) that receives rectifications opened from 绩效通 and publishes 晾晒.
+    "SUPERVISION_OFFICE_DEPARTMENT": env.str("TONGBAN_SUPERVISION_OFFICE_DEPARTMENT", default="330106-DCS"),
     "SUPERVISION_BLUE_WORKING_DAYS": env.int("TONGBAN_SUPERVISION_BLUE_WORKING_DAYS", default=3),
     # 绩效通 (domain.performance): a rectification (整改) can be opened on a node scoring below this share
     # of its full score.

@@ -13,6 +13,8 @@ from webui.views import (
     form_editor,
     notifications,
     supervision,
+    supervision_items,
+    supervision_items_problems,
     workbench,
 )
 from webui.views.attachments import attachment_download
@@ -20,6 +22,8 @@ from webui.views.audit import audit_event, audit_export_download, audit_search, 
 from webui.views.case import case_page
 from webui.views.data import urls as data_urls
 from webui.views.data.home import data_home
+from webui.views.performance import home as performance_home
+from webui.views.performance import urls as performance_urls
 from webui.views.placeholders import coming_soon
 from webui.views.task import task_page
 from webui.views.workbench import inbox
@@ -108,6 +112,24 @@ class SupervisionApp(Application):
     decide_path = path("extensions/<int:request_id>/decide/", supervision.extension_decision, name="decide")
     league_path = path("league/", supervision.league, name="league")
     league_xlsx_path = path("league/xlsx/", supervision.league_download, name="league_xlsx")
+    items_path = path("items/", supervision_items.item_index, name="items")
+    item_new_path = path("items/new/", supervision_items.item_new, name="item_new")
+    item_path = path("items/<int:item_id>/", supervision_items.item_page, name="item")
+    item_dispatch_path = path("items/<int:item_id>/dispatch/", supervision_items.item_dispatch, name="item_dispatch")
+    item_write_off_path = path(
+        "items/<int:item_id>/write-off/", supervision_items.item_write_off, name="item_write_off"
+    )
+    item_split_path = path("items/<int:item_id>/split/", supervision_items.item_split, name="item_split")
+    item_attachment_path = path(
+        "items/attachments/<int:attachment_id>/", supervision_items.item_attachment, name="item_attachment"
+    )
+    problems_path = path("problems/", supervision_items_problems.problem_index, name="problems")
+    problem_resolve_path = path(
+        "problems/<int:problem_id>/resolve/", supervision_items_problems.problem_resolve, name="problem_resolve"
+    )
+    problem_assign_path = path(
+        "problems/<int:problem_id>/assign/", supervision_items_problems.problem_assign, name="problem_assign"
+    )
 
 
 class DataApp(Application):
@@ -117,6 +139,15 @@ class DataApp(Application):
     menu_template_name = None
     index_path = path("", data_home, name="index")
     urlpatterns = data_urls.urlpatterns
+
+
+class PerformanceApp(Application):
+    app_name = "performance"
+    title = _("绩效通")
+    icon = "insights"
+    menu_template_name = None
+    index_path = path("", performance_home.performance_home, name="index")
+    urlpatterns = performance_urls.urlpatterns
 
 
 class AuditApp(Application):
@@ -157,6 +188,6 @@ site = Site(
         DataApp(),
         _coming_soon_app("services", _("政务通"), "account_balance"),
         _coming_soon_app("policy", _("政策通"), "policy"),
-        _coming_soon_app("performance", _("绩效通"), "insights"),
+        PerformanceApp(),
     ],
 )

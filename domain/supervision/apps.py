@@ -9,6 +9,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("督查督办")
 
     def ready(self) -> None:
+        from . import rectification  # noqa: F401  (its @receiver connects to rectification_requested)
         from .receivers import on_extension_saved
 
         post_save.connect(

@@ -273,3 +273,6 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+from .models_ranking import MonthlyReport, RankingSnapshot  # noqa: E402, F401  (records: reports, 晾晒)

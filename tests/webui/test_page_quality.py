@@ -488,6 +488,49 @@ def _data_samples(w: World) -> dict[str, str]:
     }
 
 
+def _supervision_performance_samples(w: World) -> dict[str, str]:
+    """督查事项 and 绩效通 objects named with markup: an item with an attachment and a problem; a published
+    indicator system (维度 → 指标 → 专家评分点) with a collecting round of one unit (its questionnaire token)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from domain.performance import services as perf
+    from domain.performance.models import RoundUnit
+    from domain.supervision import services as sup
+    from domain.supervision.models import Problem
+
+    department_id = w.case.department_id
+    assert department_id is not None
+    admin = f.actor(w.admin)  # a superuser: the office of any department
+    office = f.department("330106-DCS", "<b>督查室</b>")
+    fields = sup.ItemFields(
+        title="<b>事项</b>", source="document", requirements="<i>要求</i>", lead_department_id=department_id
+    )
+    item = sup.item_create(fields=fields, office_id=office.pk, actor=admin)
+    upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4", content_type="application/pdf")
+    attachment = sup.item_attachment_add(item_id=item.pk, upload=upload, actor=admin)
+    problem = Problem.objects.create(
+        item=item, unit=item.units.get(), description="<b>问题</b>", raised_at=timezone.now()
+    )
+    system = perf.system_create(name="<b>体系</b>")
+    dimension = perf.node_add(system_id=system.pk, parent_id=None, name="<b>维度</b>", weight="100")
+    indicator = perf.node_add(system_id=system.pk, parent_id=dimension.pk, name="指标", weight="100")
+    perf.node_add(system_id=system.pk, parent_id=indicator.pk, name="评分点", weight="100", rule="manual")
+    perf.system_publish(system_id=system.pk)
+    assessment = perf.round_create(system_id=system.pk, name="<b>轮次</b>", period="2026", unit_ids=[department_id])
+    unit = RoundUnit.objects.get(round=assessment)
+    return {
+        "item_id": str(item.pk),
+        "attachment_id": str(attachment.pk),
+        "problem_id": str(problem.pk),
+        "system_id": str(system.pk),
+        "node_id": str(dimension.pk),
+        "round_id": str(assessment.pk),
+        "unit_id": str(unit.pk),
+        "token": unit.token,
+    }
+
+
 def test_no_page_loads_anything_from_another_host(world: World, settings: Any) -> None:
     """Every page the resolver knows, rendered with real objects, links and loads only this server
     (static files, never a CDN); and each of its POST forms carries the CSRF token."""
@@ -508,6 +551,7 @@ def test_no_page_loads_anything_from_another_host(world: World, settings: Any) -
     }
     settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": ["/nonexistent"]}  # the sample probe's folder
     samples.update(_data_samples(w))
+    samples.update(_supervision_performance_samples(w))
     admin = client_for(w.admin)
     scanned, problems = [], []
     for route in site_routes():

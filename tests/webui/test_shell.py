@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 LOCALE = Path(settings.BASE_DIR) / "locale"
-PLACEHOLDERS = ["/services/", "/policy/", "/performance/"]
+PLACEHOLDERS = ["/services/", "/policy/"]
 
 
 @pytest.fixture(scope="session")

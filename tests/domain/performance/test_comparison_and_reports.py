@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from domain.directory.models import Department
 from domain.performance import services
 from domain.performance.choices import RectificationStatus
 from domain.performance.errors import NodeInvalid, WrongStatus
@@ -20,6 +21,11 @@ from tests import factories
 from .builders import build_round, scored
 
 pytestmark = pytest.mark.django_db
+
+
+def office() -> Department:
+    """西湖区督查室, where rectifications become 督查事项 (a 督查员 of it opens them)."""
+    return factories.department("330106-DCS", "西湖区督查室")
 
 
 def test_comparison_puts_the_unit_beside_the_benchmarks_per_dimension() -> None:
@@ -90,13 +96,13 @@ def test_rectification_on_a_low_score_is_recorded_and_signalled() -> None:
 
     rectification_requested.connect(receiver)
     try:
-        director = factories.actor(factories.user("director"))
+        director = factories.actor(factories.user("director", roles=["supervision_office"], dept=office()))
         rectification = services.rectification_open(
             round_id=a.round.pk, unit_id=a.units["D"].pk, node_id=a.nodes["I1"].pk, actor=director
         )
     finally:
         rectification_requested.disconnect(receiver)
-    assert rectification.status == RectificationStatus.REQUESTED
+    assert rectification.status == RectificationStatus.OPENED  # the supervision office opened its item
     assert (rectification.score, rectification.max_score) == (Decimal("0"), Decimal("40"))
     assert "D区数据局" in rectification.requirement and "共享率" in rectification.requirement
     assert len(received) == 1
@@ -108,7 +114,7 @@ def test_rectification_on_a_low_score_is_recorded_and_signalled() -> None:
 def test_rectification_is_refused_for_a_good_score_or_twice() -> None:
     """A's 共享及时率 scored full marks: no rectification; D's 共享率 can be opened once while it is open."""
     a = scored(build_round())
-    actor = factories.actor(factories.user("director2"))
+    actor = factories.actor(factories.user("director2", roles=["supervision_office"], dept=office()))
     with pytest.raises(NodeInvalid):
         services.rectification_open(round_id=a.round.pk, unit_id=a.units["A"].pk, node_id=a.nodes["P2"].pk, actor=actor)
     services.rectification_open(round_id=a.round.pk, unit_id=a.units["D"].pk, node_id=a.nodes["I1"].pk, actor=actor)
@@ -131,7 +137,7 @@ def test_a_failing_receiver_rolls_the_rectification_back() -> None:
                 round_id=a.round.pk,
                 unit_id=a.units["D"].pk,
                 node_id=a.nodes["I1"].pk,
-                actor=factories.actor(factories.user("director3")),
+                actor=factories.actor(factories.user("director3", roles=["supervision_office"], dept=office())),
             )
     finally:
         rectification_requested.disconnect(broken)

@@ -1,0 +1,104 @@
+"""整改 → 督查督办: opening a rectification on a low score opens a supervision item (督查事项) for the assessed
+unit with the indicator as its requirement and starts its `supervision_task` — in the name of a 督查员 of
+the supervision office, and of no one else."""
+
+from typing import Any
+
+import pytest
+
+from domain.performance import services as performance
+from domain.performance.models import Rectification
+from domain.supervision.errors import NotPermitted, SupervisionError, WrongStatus
+from domain.supervision.models import SupervisionItem
+from processes.models import HumanTask, ProcessInstance
+from tests import factories as f
+from tests.domain.performance.builders import Assessment, build_round, scored
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def office_and_inspector() -> tuple[Any, Any]:
+    office = f.department("330106-DCS", "西湖区督查室")
+    return office, f.user("inspector", roles=["supervision_office"], dept=office)
+
+
+def open_on_d(a: Assessment, person: Any) -> Rectification:
+    """D scored 0 of 40 on 共享率 (I1)."""
+    return performance.rectification_open(
+        round_id=a.round.pk, unit_id=a.units["D"].pk, node_id=a.nodes["I1"].pk, actor=f.actor(person), note="限期一个月"
+    )
+
+
+def test_a_low_score_opens_a_dispatched_supervision_item_for_the_unit() -> None:
+    """D's 0 on 共享率 → a 重点任务 item of the supervision office, led by D's department, whose requirements
+    are the rectification's (naming the indicator); its process runs, and D has the item to sign for.
+    The rectification is marked 已立督办 and points at the item."""
+    office, inspector = office_and_inspector()
+    f.deploy("supervision_task")
+    a = scored(build_round())
+    rectification = open_on_d(a, inspector)
+
+    rectification.refresh_from_db()
+    item = SupervisionItem.objects.get()
+    assert (rectification.status, rectification.supervision_ref) == ("opened", str(item.pk))
+    assert (item.source, item.office, item.created_by) == ("key_task", office, inspector)
+    assert item.requirements == rectification.requirement
+    assert "共享率" in item.requirements and "限期一个月" in item.requirements
+    assert item.title == "整改：共享率（2026 年度数据共享开放评估）"
+    assert [(u.department, u.role) for u in item.units.all()] == [(a.units["D"].department, "lead")]
+    case = ProcessInstance.objects.get(definition__key="supervision_task")
+    assert (case.subject_id, case.status) == (str(item.pk), "running")
+    assert item.status == "in_progress" and item.due_at is not None, "立项登记 ran: the time limit is counted"
+    assert HumanTask.objects.filter(status="open", element_id="accept", department=a.units["D"].department).exists()
+
+
+def test_someone_without_the_office_role_is_refused_and_nothing_is_left_behind() -> None:
+    """Anyone may reach rectification_open, but an item is dispatched in the office's name: a director with
+    no 督查员 role there is refused with a message naming the office; no rectification, item or process stays."""
+    office_and_inspector()
+    f.deploy("supervision_task")
+    a = scored(build_round())
+    director = f.user("director", roles=["supervisor"], dept=a.units["D"].department)
+    with pytest.raises(NotPermitted) as refused:
+        open_on_d(a, director)
+    assert "西湖区督查室" in refused.value.message
+    assert not Rectification.objects.exists() and not SupervisionItem.objects.exists()
+    assert not ProcessInstance.objects.exists()
+
+
+def test_without_the_diagram_the_item_waits_in_registration_for_the_office() -> None:
+    """supervision_task not deployed: the item is registered (立项), not dispatched; the rectification still
+    points at it, so the office can dispatch it once the diagram is there."""
+    _office, inspector = office_and_inspector()
+    a = scored(build_round())
+    rectification = open_on_d(a, inspector)
+    rectification.refresh_from_db()
+    item = SupervisionItem.objects.get()
+    assert (item.status, item.dispatched_at) == ("registered", None)
+    assert (rectification.status, rectification.supervision_ref) == ("opened", str(item.pk))
+    assert not ProcessInstance.objects.exists()
+
+
+def test_the_office_department_comes_from_settings_and_must_exist(settings: Any) -> None:
+    """TONGBAN["SUPERVISION_OFFICE_DEPARTMENT"] names the office; one that does not exist is reported with
+    its code, and the rectification is not recorded."""
+    _office, inspector = office_and_inspector()
+    settings.TONGBAN = {**settings.TONGBAN, "SUPERVISION_OFFICE_DEPARTMENT": "330100-DCS"}
+    a = scored(build_round())
+    with pytest.raises(SupervisionError) as missing:
+        open_on_d(a, inspector)
+    assert "330100-DCS" in missing.value.message
+    assert not Rectification.objects.exists()
+
+
+def test_a_benchmark_unit_is_not_sent_to_rectification() -> None:
+    """E (上海, a 对标 unit) is outside the assessed set: no supervision item is opened for it."""
+    _office, inspector = office_and_inspector()
+    a = scored(build_round())
+    # E scores full marks on most points; a manual point it never got scored is 0.
+    with pytest.raises(WrongStatus) as refused:
+        performance.rectification_open(
+            round_id=a.round.pk, unit_id=a.units["E"].pk, node_id=a.nodes["P3"].pk, actor=f.actor(inspector)
+        )
+    assert refused.value.message == "对标单位不参与整改。"
+    assert not SupervisionItem.objects.exists() and not Rectification.objects.exists()

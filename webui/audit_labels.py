@@ -55,6 +55,8 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "instance_migration_rolled_back": _("实例迁移已回滚"),
     "migration_batch_run": _("批量迁移实例"),
     "migration_batch_rolled_back": _("回滚批量迁移"),
+    # 督查督办: a 晾晒 ranking frozen and published (its hash is in the payload)
+    "ranking_published": _("发布晾晒排名"),
 }
 
 

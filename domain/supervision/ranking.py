@@ -205,7 +205,7 @@ def ranking_publish(
             )
     except IntegrityError as exc:  # someone published the same version a moment earlier
         raise RankingAlreadyPublished(_("%(period)s 的晾晒排名刚刚已被发布。") % {"period": period.label}) from exc
-    audit_append(AUDIT_ACTION, actor=actor.username, payload=_audit_payload(snapshot))
+    audit_append("ranking_published", actor=actor.username, payload=_audit_payload(snapshot))
     return snapshot
 
 

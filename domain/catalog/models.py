@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -99,6 +100,10 @@ class CatalogEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.code or _('（未发布）')} {self.name}"
 
+    def get_absolute_url(self) -> str:
+        """The entry's page (a case page links its subject here)."""
+        return reverse("data:catalog_entry", args=[self.pk])
+
 
 class InfoItem(models.Model):
     """信息项: one data item of a tabular resource."""
@@ -179,6 +184,10 @@ class CatalogChange(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.entry_id}"
 
+    def get_absolute_url(self) -> str:
+        """A change has no page of its own: its entry's page shows what it proposes."""
+        return reverse("data:catalog_entry", args=[self.entry_id])
+
 
 class CatalogEntryVersion(models.Model):
     """A snapshot of an entry (metadata and 信息项) as it became effective: the readable history."""
@@ -257,6 +266,10 @@ class ShareRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.applicant_department_id} → {self.entry_id}"
+
+    def get_absolute_url(self) -> str:
+        """The share requests page, where the request is listed with its state."""
+        return reverse("data:shares")
 
 
 class ShareEvent(models.Model):

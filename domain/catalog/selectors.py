@@ -1,6 +1,8 @@
 """Catalog reads."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
 
 from .choices import OPEN_CHANGE_STATUSES, EntryStatus, ShareStatus
 from .models import CatalogChange, CatalogEntry, CatalogEntryVersion, ClassificationNode, ReviewReturn, ShareRequest
@@ -44,3 +46,25 @@ def granted_from_department(*, department_id: int) -> QuerySet[ShareRequest]:
     return ShareRequest.objects.filter(entry__provider_id=department_id, status=ShareStatus.GRANTED).select_related(
         "entry", "applicant_department"
     )
+
+
+def entries_in_review(
+    *, provider_ids: Iterable[int] | None = None, reviewed_ids: Iterable[int] = ()
+) -> QuerySet[CatalogEntry]:
+    """Entries 审核中 that a person sees in the catalog list: those of `provider_ids` (their departments) and
+    those they review now (`reviewed_ids`, entries with an approval task they hold or may claim); every one
+    when `provider_ids` is None (an administrator)."""
+    entries = CatalogEntry.objects.filter(status=EntryStatus.IN_REVIEW)
+    if provider_ids is None:
+        return entries
+    return entries.filter(Q(provider_id__in=sorted(set(provider_ids))) | Q(pk__in=sorted(set(reviewed_ids))))
+
+
+def share_requests_in_progress(*, department_ids: Iterable[int] | None = None) -> QuerySet[ShareRequest]:
+    """Share requests still being decided (审批中, 异议协调中) that the share lists show: applied for by, or
+    asked of, one of `department_ids`; every one when None (an administrator of no department)."""
+    requests = ShareRequest.objects.filter(status__in=[ShareStatus.PENDING, ShareStatus.DISPUTED])
+    if department_ids is None:
+        return requests
+    own = sorted(set(department_ids))
+    return requests.filter(Q(applicant_department_id__in=own) | Q(entry__provider_id__in=own))

@@ -15,6 +15,7 @@ from ..choices import OPEN_CHANGE_STATUSES, ChangeKind, ChangeStatus, EntryStatu
 from ..errors import EntryInvalid, NotPermitted, WrongStatus
 from ..lifecycle import entry_transition
 from ..models import CatalogChange, CatalogEntry, InfoItem
+from ..references import entry_check
 from ..validation import EntryFields, ItemFields, entry_fields_check
 from ..versions import ITEM_LINKS, entry_fields
 
@@ -109,7 +110,7 @@ def _matched_items(existing: list[InfoItem], items: tuple[ItemFields, ...]) -> l
 def entry_create(*, fields: EntryFields, actor: Actor) -> CatalogEntry:
     """A new draft (草稿). The conditional rules hold from the first save."""
     ensure_cataloguer(actor, fields.provider_id)
-    entry_fields_check(fields)
+    entry_check(fields)
     entry = CatalogEntry(created_by_id=actor.user_id, status=EntryStatus.DRAFT)
     entry_apply_fields(entry, fields)
     return entry
@@ -124,7 +125,7 @@ def entry_update(*, entry_id: int, fields: EntryFields, actor: Actor) -> Catalog
         raise WrongStatus(_("只有草稿可以直接修改；已发布的目录请提交变更。"))
     if fields.provider_id != entry.provider_id:
         raise EntryInvalid({"provider_id": [_("提供方不能更改。")]})
-    entry_fields_check(fields)
+    entry_check(fields)
     entry_apply_fields(entry, fields)
     return entry
 
@@ -186,7 +187,7 @@ def change_fields_check(entry: CatalogEntry, fields: EntryFields) -> None:
         errors["provider_id"] = [_("提供方不能更改。")]
     if errors:
         raise EntryInvalid(errors)
-    entry_fields_check(fields)
+    entry_check(fields)
 
 
 def _published_entry(entry_id: int, actor: Actor) -> CatalogEntry:

@@ -329,7 +329,7 @@ def test_a_file_with_hundreds_of_bad_rows_lists_500_and_counts_the_rest(world: W
 
 def test_a_good_file_imports_and_says_how_many_of_each(world: World) -> None:
     """The summary counts what was created and updated per level; the rows are in the editor's department."""
-    good = {
+    good: dict[str, list[list[Any]]] = {
         "信息系统": [["养老服务系统", "在建", "本地机房", None, None, None, "否", None]],
         "数据库": [["养老服务系统", "yl", "PostgreSQL", None, None, None]],
         "数据表": [
@@ -442,3 +442,18 @@ def test_markup_in_asset_names_is_escaped_on_every_page(world: World) -> None:
         html = html_of(editor.get(url))
         assert "<script>alert(1)" not in html, url
         assert "&lt;script&gt;alert(1)" in html, url
+
+
+def test_deleting_a_column_or_a_database_returns_to_the_parent_page(world: World) -> None:
+    """A deleted column leads back to its table, a deleted database to its system; both are gone."""
+    editor = client_for(world.editor)
+
+    response = editor.post(f"/data/assets/columns/{world.column.pk}/delete/")
+
+    assert response.status_code == 302 and response["Location"] == f"/data/assets/tables/{world.table.pk}/"
+    assert not Column.objects.filter(pk=world.column.pk).exists()
+
+    response = editor.post(f"/data/assets/databases/{world.database.pk}/delete/")
+
+    assert response.status_code == 302 and response["Location"] == f"/data/assets/systems/{world.system.pk}/"
+    assert not Database.objects.filter(pk=world.database.pk).exists()

@@ -573,3 +573,166 @@ def test_every_catalog_and_share_page_renders_for_an_administrator(world: World)
             rendered.add(route.name)
     assert {"data:catalog", "data:catalog_entry", "data:catalog_entry_edit", "data:shares"} <= rendered
     assert {"data:catalog_entry_change", "data:catalog_entry_take_down", "data:share_apply"} <= rendered
+
+
+# --- links checked by the services, reviewers' view ----------------------------------------------------
+
+
+def test_a_forged_column_or_element_link_is_refused_on_its_row(world: World) -> None:
+    """The hidden link ids are not trusted: another department's column, a made-up column and a 废止 element
+    are each refused on their 信息项 row (400, nothing saved); the re-shown row no longer carries the retired
+    element, so saving again does not fail the same way."""
+    from domain.standards.models import DataElement
+
+    foreign = Column.objects.filter(table=probed_table(world.other)).first()
+    assert foreign is not None
+    retired = DataElement.objects.create(identifier="DE0009", name_zh="旧姓名", status="retired")
+    client = client_for(world.clerk)
+    for links, message in (
+        ({"items-1-column_id": str(foreign.pk)}, "只能关联提供方部门自己的字段"),
+        ({"items-1-column_id": "987654"}, "关联的字段不存在"),
+        ({"items-1-data_element_id": str(retired.pk)}, "关联的数据元已废止"),
+    ):
+        response = client.post("/data/catalog/new/", form_data(**links))
+        html = html_of(response)
+        assert response.status_code == 400 and not CatalogEntry.objects.exists()
+        assert message in block(html, 'data-item-row="2"').split("</fieldset>", 1)[0]
+        assert message not in block(html, 'data-item-row="1"').split("</fieldset>", 1)[0]
+    assert 'name="items-1-data_element_id"' not in html, "the retired link is dropped, so saving again succeeds"
+
+
+def reviewed_by_platform(world: World, capture: Any, entry: CatalogEntry, change: Any = None) -> Any:
+    """The provider's data lead approves 部门审核; returns the platform reviewer, who then holds 平台审核
+    as a candidate."""
+    from processes.services.inbox import human_task_complete
+
+    platform = f.user("platform", roles=["platform_reviewer"], dept=b.authority())
+    [task] = inbox_for_actor(f.actor(world.lead), scope="group")
+    with capture(execute=True):
+        human_task_complete(task_id=task.pk, actor=f.actor(world.lead), data={"approved": True})
+    assert inbox_for_actor(f.actor(platform), scope="group").exists()
+    return platform
+
+
+def test_the_platform_reviewer_reads_the_entry_under_review(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Whoever may claim the 平台审核 step opens the entry in review; an unrelated user still gets 404; the
+    case page links back to the entry."""
+    f.deploy("catalog_approval")
+    entry = draft()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.clerk).post(f"/data/catalog/{entry.pk}/submit/")
+    platform = reviewed_by_platform(world, django_capture_on_commit_callbacks, entry)
+    response = client_for(platform).get(f"/data/catalog/{entry.pk}/")
+    assert response.status_code == 200 and 'data-entry-status="in_review"' in html_of(response)
+    assert entry.pk in listed(html_of(client_for(platform).get("/data/catalog/?status=in_review")))
+    assert client_for(world.stranger).get(f"/data/catalog/{entry.pk}/").status_code == 404
+    assert client_for(world.reader).get(f"/data/catalog/{entry.pk}/").status_code == 404
+    instance = ProcessInstance.objects.get()
+    case = html_of(client_for(platform).get(f"/workbench/cases/{instance.pk}/"))
+    assert f'href="/data/catalog/{entry.pk}/"' in case
+
+
+def test_the_reviewer_sees_what_a_change_proposes_against_the_published_version(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An open 变更 shows field by field (更新周期 每日 → 每周) and its 信息项 added, removed and changed;
+    the provider's people and the reviewer see it, a reader of the published entry does not."""
+    f.deploy("catalog_approval")
+    entry = published()
+    name, number = entry_items = tuple(entry.items.order_by("order"))
+    assert len(entry_items) == 2
+    proposed = b.fields(
+        update_cycle="weekly",
+        items=(
+            ItemFields("姓名", "C", 100, item_id=name.pk),
+            ItemFields("户籍地址", "C", 200),
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.change_submit(entry_id=entry.pk, fields=proposed, reason="补充地址", actor=b.clerk_actor())
+    platform = reviewed_by_platform(world, django_capture_on_commit_callbacks, entry)
+    html = html_of(client_for(platform).get(f"/data/catalog/{entry.pk}/"))
+    fields = block(html, "data-proposal-fields").split("</table>", 1)[0]
+    assert "更新周期" in fields and "每日" in fields and "每周" in fields and "信息资源名称" not in fields
+    items = block(html, "data-proposal-items").split("</ul>", 1)[0]
+    assert re.search(r'data-proposal-item="changed">\s*<strong>修改</strong> 姓名.*?50</del> → <ins>100', items, re.S)
+    assert re.search(r'data-proposal-item="added">\s*<strong>新增</strong> 户籍地址', items)
+    assert re.search(rf'data-proposal-item="removed">\s*<strong>删除</strong> {number.name}', items)
+    assert "data-proposal" in html_of(client_for(world.clerk).get(f"/data/catalog/{entry.pk}/"))
+    assert "data-proposal" not in html_of(client_for(world.reader).get(f"/data/catalog/{entry.pk}/"))
+
+
+def test_from_table_refuses_a_category_or_an_unknown_classification_on_the_field(world: World) -> None:
+    """A 门类 (level 1) or a made-up node id is refused next to 信息资源分类; no draft is made."""
+    table = probed_table(world.provider)
+    b.population_subject()
+    top = ClassificationNode.objects.filter(level=1).first()
+    assert top is not None
+    client = client_for(world.clerk)
+    for node_id in (str(top.pk), "98765"):
+        response = client.post("/data/catalog/new/from-table/", {"table": table.pk, "classification": node_id})
+        field = block(html_of(response), 'data-field="classification"').split("</div>", 1)[0]
+        assert response.status_code == 400 and not CatalogEntry.objects.exists()
+        assert "tb-error" in field and ("门类" in field or "不存在" in field)
+
+
+def test_from_table_finds_and_accepts_a_table_beyond_the_listed_ones(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more tables than the list shows, the page says so and offers a search; a table past the cut is
+    found by name, and posting its id creates the draft (ownership is asked of the database, not the list)."""
+    from webui.views.data import catalog_forms
+
+    monkeypatch.setattr(catalog_forms, "TABLES_SHOWN", 3)
+    first = probed_table(world.provider)
+    tables = [DataTable.objects.create(database=first.database, name=f"t_{n:02d}") for n in range(4)]
+    last = tables[-1]
+    Column.objects.create(table=last, name="xm", data_type="varchar(50)", length=50, comment="姓名")
+    client = client_for(world.clerk)
+
+    def table_select(html: str) -> str:
+        return block(html, 'data-field="table"').split("</select>", 1)[0]
+
+    html = html_of(client.get("/data/catalog/new/from-table/"))
+    assert "data-more-tables" in html and f'<option value="{last.pk}"' not in table_select(html)
+    found = html_of(client.get("/data/catalog/new/from-table/?q=t_03"))
+    assert f'<option value="{last.pk}"' in table_select(found) and "data-more-tables" not in found
+    node = b.population_subject()
+    response = client.post("/data/catalog/new/from-table/", {"table": last.pk, "classification": node.pk})
+    entry = CatalogEntry.objects.get()
+    assert response.status_code == 302 and entry.name == "t_03"
+
+
+# --- what the overview counts -----------------------------------------------------------------------
+
+
+def test_the_overview_selectors_count_what_the_lists_show(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """审核中目录 counts the entries in review the catalog list shows each person (the provider's people,
+    the reviewer holding the case, an administrator); 办理中的共享申请 the undecided requests the share lists
+    show (applied for by, or asked of, one's departments; all for an administrator of no department)."""
+    from domain.catalog.models import ShareRequest
+    from webui.views.data.catalog_access import entries_in_review_for
+    from webui.views.data.shares import shares_in_progress_for
+
+    f.deploy("catalog_approval")
+    entry = draft()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.clerk).post(f"/data/catalog/{entry.pk}/submit/")
+    admin = f.user("admin", is_staff=True)
+    reviewer = f.user("dept_reviewer", roles=["data_lead"], dept=world.provider)
+    for user, expected in ((world.clerk, 1), (reviewer, 1), (world.stranger, 0), (admin, 1)):
+        shown = listed(html_of(client_for(user).get("/data/catalog/?status=in_review")))
+        assert entries_in_review_for(f.actor(user)).count() == len(shown) == expected, user.username
+
+    offered = published(name="婚姻登记信息")
+    third = f.department("330106-GA", "西湖区公安分局", parent=world.provider.parent)
+    for applicant, status in ((world.other, "pending"), (third, "disputed"), (world.other, "granted")):
+        ShareRequest.objects.create(
+            entry=offered, applicant_department=applicant, purpose="核验", scenario="救助", status=status
+        )
+    counts = {u.username: shares_in_progress_for(f.actor(u)).count() for u in (world.clerk, world.stranger, admin)}
+    assert counts == {"clerk": 2, "stranger": 1, "admin": 2}

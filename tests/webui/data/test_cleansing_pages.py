@@ -280,3 +280,26 @@ def test_review_queries_do_not_grow_with_clusters(source, people, django_capture
     (few, one), (many, four) = count(small), count(large)
     assert one == 1 and four == 4
     assert few == many, (few, many)
+
+
+def test_a_cluster_card_names_catalog_items_only_where_the_entry_may_be_seen(people) -> None:
+    """A 信息项 member reads 目录 / 信息项 with a link to its entry when the entry is published; a draft's item
+    is named only to its provider's people (the steward of another department sees it as unpublished)."""
+    from domain.catalog import services as catalog_services
+    from domain.catalog.models import CatalogEntry
+    from tests.domain.catalog import builders as b
+
+    public = catalog_services.entry_create(fields=b.fields(name="户籍人口基本信息"), actor=b.clerk_actor())
+    CatalogEntry.objects.filter(pk=public.pk).update(status="published")
+    hidden = catalog_services.entry_create(fields=b.fields(name="未提交的草稿"), actor=b.clerk_actor())
+    run = CleansingRun.objects.create(sources=["catalog.item"], status=RunStatus.DONE)
+    cluster = Cluster.objects.create(run=run, confidence=0.9, suggested_name="公民身份号码")
+    for entry, order in ((public, 2), (hidden, 1)):  # different names: a card folds members of one name
+        item = entry.items.get(order=order)
+        ClusterMember.objects.create(cluster=cluster, source="catalog.item", source_id=item.pk, name=item.name)
+    url = f"/data/cleansing/clusters/{cluster.pk}/"
+    steward = card_of(html_of(client_for(people["steward"]).get(url)), cluster.pk)
+    assert f'<a href="/data/catalog/{public.pk}/">户籍人口基本信息 / 公民身份号码</a>' in steward
+    assert "未提交的草稿" not in steward and "未公开的目录信息项" in steward
+    clerk = card_of(html_of(client_for(b.cataloguer()).get(url)), cluster.pk)
+    assert f'<a href="/data/catalog/{hidden.pk}/">未提交的草稿 / 姓名</a>' in clerk

@@ -252,6 +252,7 @@ def test_list_and_element_page_queries_do_not_grow_with_rows(people) -> None:
     """One element or a full page; one version and mapping or many: the same queries."""
     client = client_for(people["reader"])
     first = citizen_id()
+    FieldMapping.objects.create(source="catalog.item", source_id=1000, element=first)  # "one mapping"
     client.get("/data/elements/")  # warm up: session, content types
 
     def count(url: str) -> int:
@@ -281,3 +282,24 @@ def test_the_element_picker_offers_matching_elements_but_not_retired_ones(people
         assert f'<option value="{element.pk}">' in html, query
         assert f'value="{gone.pk}"' not in html, query
     assert "没有匹配的数据元" in html_of(client.get("/data/elements/choices/", {"element": "不存在"}))
+
+
+def test_a_mapped_catalog_item_links_its_entry_only_for_those_who_may_see_it(people) -> None:
+    """A 信息项 of a published entry reads 目录 / 信息项 with a link to the entry for everyone; one of a draft
+    shows its name and link only to the provider's people, to others as an unpublished item."""
+    from domain.catalog import services as catalog_services
+    from domain.catalog.models import CatalogEntry
+    from tests.domain.catalog import builders as b
+
+    element = citizen_id()
+    public = catalog_services.entry_create(fields=b.fields(name="户籍人口基本信息"), actor=b.clerk_actor())
+    CatalogEntry.objects.filter(pk=public.pk).update(status="published")
+    hidden = catalog_services.entry_create(fields=b.fields(name="未提交的草稿"), actor=b.clerk_actor())
+    for entry in (public, hidden):
+        FieldMapping.objects.create(source="catalog.item", source_id=entry.items.get(order=2).pk, element=element)
+    outsider = html_of(client_for(people["steward"]).get(f"/data/elements/{element.pk}/"))  # another department
+    assert f'<a href="/data/catalog/{public.pk}/">户籍人口基本信息 / 公民身份号码</a>' in outsider
+    assert "未提交的草稿" not in outsider and f"/data/catalog/{hidden.pk}/" not in outsider
+    assert "未公开的目录信息项" in outsider
+    clerk = html_of(client_for(b.cataloguer()).get(f"/data/elements/{element.pk}/"))
+    assert f'<a href="/data/catalog/{hidden.pk}/">未提交的草稿 / 公民身份号码</a>' in clerk

@@ -230,7 +230,7 @@ def test_an_unfinished_run_polls_itself_and_a_failed_one_says_why_in_english(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     """A queued run's status block reloads every second (htmx gets the block alone); a run against a
-    missing file fails with its error kind and the English half of the message for an English reader."""
+    missing file fails with its error kind and the English half of the message for an English editor."""
     probe = probe_register(
         department_id=world.mine.pk,
         system_id=world.system.pk,
@@ -246,7 +246,7 @@ def test_an_unfinished_run_polls_itself_and_a_failed_one_says_why_in_english(
     ProbeRun.objects.filter(pk=queued.pk).delete()
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(world.editor).post(f"/data/probes/{probe.pk}/run/")
-    english = f.in_english(client_for(world.reader)).get(response["Location"]).content.decode()
+    english = f.in_english(client_for(world.editor)).get(response["Location"]).content.decode()
     assert 'data-outcome="failed"' in english and 'hx-trigger="every 1s"' not in english
     error = english.split("data-error-kind=", 1)[1].split("</p>", 1)[0]
     assert "the database does not exist" in error and "数据库不存在" not in error.split("</strong>", 1)[1]
@@ -316,3 +316,32 @@ def test_markup_in_a_probe_and_its_changes_is_escaped(world: World, django_captu
         html = editor.get(url).content.decode()
         assert "<script>alert(1)" not in html, url
         assert "&lt;script&gt;alert(1)" in html, url
+
+
+def test_connection_and_error_details_are_shown_only_to_those_who_may_edit(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Another department sees engine, schedule, status and the error kind, but not host:port, database,
+    user, SQLite path or the error's detail; the probe's department sees them all."""
+    probe = pg_probe(world)
+    missing = probe_register(
+        department_id=world.mine.pk,
+        system_id=world.system.pk,
+        data={"name": "缺文件", "engine": "sqlite", "database_name": str(world.folder / "none" / "secret.db")},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_url = client_for(world.editor).post(f"/data/probes/{missing.pk}/run/")["Location"]
+    secrets = ("10.0.0.5", "5432", ">rk<", "secret.db")
+    reader, editor = client_for(world.reader), client_for(world.editor)
+    for url in ("/data/probes/", f"/data/probes/{probe.pk}/", f"/data/probes/{missing.pk}/"):
+        html = reader.get(url).content.decode()
+        assert not [s for s in secrets if s in html], url
+        assert "PostgreSQL" in html or "SQLite" in html
+    run = reader.get(run_url).content.decode()
+    error = run.split("data-error-kind=", 1)[1].split("</p>", 1)[0]
+    assert 'data-outcome="failed"' in run and "</strong>" in error and "secret.db" not in run
+    assert error.split("</strong>", 1)[1].strip() == ""
+    assert "secret.db" in editor.get(run_url).content.decode()
+    listing = editor.get("/data/probes/").content.decode()
+    assert "10.0.0.5:5432/rk" in listing and "secret.db" in listing
+    assert "reader" in editor.get(f"/data/probes/{probe.pk}/").content.decode()

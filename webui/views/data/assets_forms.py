@@ -88,6 +88,8 @@ COLUMN = Level(
     lambda: Column.objects.select_related("table__database__system__department"),
 )
 PARENT = {DATABASE: SYSTEM, TABLE: DATABASE, COLUMN: TABLE}
+# The foreign key each level holds to its parent (the parent's model name is not the field's name).
+PARENT_LINK = {DATABASE: "system_id", TABLE: "database_id", COLUMN: "table_id"}
 
 
 def _has_default(model: type[Model], name: str) -> bool:
@@ -256,7 +258,7 @@ def _delete(request: HttpRequest, level: Level, pk: int) -> HttpResponse:
     parent_level = PARENT.get(level)
     if parent_level is None:
         return redirect("data:assets")
-    parent_id = getattr(obj, f"{parent_level.model._meta.model_name}_id")
+    parent_id = getattr(obj, PARENT_LINK[level])
     return redirect(reverse(parent_level.page, args=[parent_id]))
 
 

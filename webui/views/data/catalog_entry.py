@@ -33,9 +33,11 @@ from .catalog_access import (
     forbidden,
     may_catalogue,
     may_see_entry,
+    may_see_proposal,
     share_closed_reason,
     share_departments,
 )
+from .catalog_proposal import proposal_of
 
 CASES_SHOWN = 20
 RETURNS_SHOWN = 20
@@ -195,6 +197,8 @@ def entry_page(request: HttpRequest, entry_id: int) -> HttpResponse:
         "returns": list(entry_returns(entry_id=entry.pk).select_related("change")[:RETURNS_SHOWN]),
         **_actions(request, entry, cases),
     }
+    if may_see_proposal(actor_of(request), entry):
+        context["proposal"] = proposal_of(entry, context["open_change"])
     return render(request, "webui/data/catalog/entry.html", context)
 
 

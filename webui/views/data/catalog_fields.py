@@ -17,6 +17,7 @@ from domain.catalog.choices import DataType, FormatCategory, OpenType, ShareMeth
 from domain.catalog.errors import EntryInvalid
 from domain.catalog.models import CatalogEntry, ClassificationNode
 from domain.catalog.validation import EntryFields, ItemFields
+from domain.standards.choices import ElementStatus
 from domain.standards.models import DataElement
 
 MAX_ITEMS = 500
@@ -153,23 +154,27 @@ def rows_from_fields(fields: EntryFields) -> list[ItemRow]:
 
 
 def name_links(rows: list[ItemRow]) -> None:
-    """Show each row's data element and column by name; a link to one that does not exist is dropped."""
-    elements = dict(
-        DataElement.objects.filter(pk__in={r.data_element_id for r in rows if r.data_element_id}).values_list(
-            "pk", "name_zh"
-        )
-    )
+    """Show each row's data element and column by name; a link to one that does not exist is dropped. On a
+    row the services refused, a link to a 废止 element or a removed column is dropped too (the row's error
+    says why), so saving again keeps the 信息项 without it instead of failing the same way."""
+    elements = {
+        pk: (name, status == ElementStatus.RETIRED)
+        for pk, name, status in DataElement.objects.filter(
+            pk__in={r.data_element_id for r in rows if r.data_element_id}
+        ).values_list("pk", "name_zh", "status")
+    }
     columns = {
-        pk: f"{table}.{name}"
-        for pk, table, name in Column.objects.filter(pk__in={r.column_id for r in rows if r.column_id}).values_list(
-            "pk", "table__name", "name"
-        )
+        pk: (f"{table}.{name}", gone is not None or table_gone is not None)
+        for pk, table, name, gone, table_gone in Column.objects.filter(
+            pk__in={r.column_id for r in rows if r.column_id}
+        ).values_list("pk", "table__name", "name", "removed_at", "table__removed_at")
     }
     for row in rows:
-        row.data_element_id = row.data_element_id if row.data_element_id in elements else None
-        row.column_id = row.column_id if row.column_id in columns else None
-        row.element_name = elements.get(row.data_element_id or 0, "")
-        row.column_name = columns.get(row.column_id or 0, "")
+        element, column = elements.get(row.data_element_id or 0), columns.get(row.column_id or 0)
+        row.data_element_id = row.data_element_id if element and not (row.errors and element[1]) else None
+        row.column_id = row.column_id if column and not (row.errors and column[1]) else None
+        row.element_name = element[0] if element and row.data_element_id else ""
+        row.column_name = column[0] if column and row.column_id else ""
 
 
 def items_of(rows: list[ItemRow]) -> tuple[ItemFields, ...] | None:

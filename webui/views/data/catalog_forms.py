@@ -200,51 +200,82 @@ def entry_change(request: HttpRequest, entry_id: int) -> HttpResponse:
     return redirect("data:catalog_entry", entry_id=entry.pk)
 
 
-def _tables(actor: Any) -> list[DataTable]:
-    """Live tables of the departments the user catalogues for (every table for a superuser), bounded."""
+def _tables(actor: Any, query: str) -> tuple[list[DataTable], bool]:
+    """Live tables of the departments the user catalogues for (every table for a superuser) whose name or
+    中文名 contains `query`, at most TABLES_SHOWN; and whether more matched (the page asks to narrow down)."""
     if actor.is_superuser:
-        return list(tables_search()[:TABLES_SHOWN])
-    found: list[DataTable] = []
+        found = list(tables_search(query=query)[: TABLES_SHOWN + 1])
+    else:
+        found = []
+        for department_id in cataloguing_departments(actor).values_list("pk", flat=True):
+            found.extend(tables_search(query=query, department_id=department_id)[: TABLES_SHOWN + 1])
+    return found[:TABLES_SHOWN], len(found) > TABLES_SHOWN
+
+
+def _owned_table(actor: Any, table_id: str) -> DataTable | None:
+    """The posted table if it is a live table of a department the user catalogues for (asked of the database,
+    so a table beyond the shown list counts the same)."""
+    if not table_id.isdigit() or len(table_id) > 12:
+        return None
+    if actor.is_superuser:
+        return tables_search().filter(pk=int(table_id)).first()
     for department_id in cataloguing_departments(actor).values_list("pk", flat=True):
-        found.extend(tables_search(department_id=department_id)[:TABLES_SHOWN])
-    return found[:TABLES_SHOWN]
+        table = tables_search(department_id=department_id).filter(pk=int(table_id)).first()
+        if table is not None:
+            return table
+    return None
+
+
+def _create_from_table(actor: Any, chosen: dict[str, str], errors: dict[str, str]) -> CatalogEntry | None:
+    """Check the choices and let the service decide; each refusal lands on its field (or above the form)."""
+    table = _owned_table(actor, chosen["table"])
+    if table is None:
+        errors["table"] = _("请选择本部门登记的数据表。")
+    if not chosen["classification"].isdigit() or len(chosen["classification"]) > 12:
+        errors["classification"] = _("请选择信息资源分类。")
+    if errors or table is None:
+        return None
+    try:
+        return catalog_services.entry_create_from_table(
+            table_id=table.pk, classification_id=int(chosen["classification"]), actor=actor
+        )
+    except EntryInvalid as invalid:
+        for name, problems in invalid.errors.items():
+            key = "classification" if name == "classification_id" else "form"
+            errors[key] = " ".join([errors.get(key, ""), *problems]).strip()
+    except CatalogError as refused:
+        errors["form"] = refused.message
+    return None
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_from_table(request: HttpRequest) -> HttpResponse:
-    """从数据表创建: pick a registered table and a classification; the draft opens in the edit form."""
+    """从数据表创建: find a registered table (by name or 中文名) and pick a classification; the draft opens in
+    the edit form."""
     actor = actor_of(request)
     if not cataloguing_departments(actor).exists():
         return forbidden(request, None)
-    tables = _tables(actor)
+    query = (request.GET.get("q") or request.POST.get("q") or "").strip()[:100]
     chosen = {"table": request.POST.get("table", ""), "classification": request.POST.get("classification", "")}
-    error = ""
+    errors: dict[str, str] = {}
     if request.method == "POST":
-        table = next((t for t in tables if str(t.pk) == chosen["table"]), None)
-        node = chosen["classification"]
-        if table is None or not node.isdigit():
-            error = _("请选择数据表和信息资源分类。")
-        else:
-            try:
-                entry = catalog_services.entry_create_from_table(
-                    table_id=table.pk, classification_id=int(node), actor=actor
-                )
-            except EntryInvalid as invalid:
-                error = " ".join(m for problems in invalid.errors.values() for m in problems)
-            except CatalogError as refused:
-                error = refused.message
-            else:
-                messages.success(request, _("已从数据表创建草稿，请核对后提交审核。"))
-                return redirect("data:catalog_entry_edit", entry_id=entry.pk)
+        entry = _create_from_table(actor, chosen, errors)
+        if entry is not None:
+            messages.success(request, _("已从数据表创建草稿，请核对后提交审核。"))
+            return redirect("data:catalog_entry_edit", entry_id=entry.pk)
+    tables, more = _tables(actor, query)
     context = {
         "section": "catalog",
         "tables": tables,
+        "more": more,
+        "shown": TABLES_SHOWN,
+        "q": query,
         "classifications": classification_choices(),
         "chosen": chosen,
-        "error": error,
+        "errors": errors,
     }
-    return render(request, "webui/data/catalog/from_table.html", context, status=400 if error else 200)
+    return render(request, "webui/data/catalog/from_table.html", context, status=400 if errors else 200)
 
 
 urlpatterns: list[URLPattern] = [

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 
 from domain.standards.choices import ClusterStatus, ElementStatus
 from domain.standards.models import Cluster, ClusterLink, ClusterMember, DataElement, SynonymGroup
+from processes.ports import Actor
 
 from .elements_fields import FieldInfo, fields_info
 
@@ -151,11 +152,11 @@ def _suggestions(clusters: list[Cluster]) -> dict[int, list[DataElement]]:
     return found
 
 
-def cards_for(clusters: list[Cluster]) -> list[Card]:
-    """One card per cluster (annotated by clusters_with_counts), in the given order."""
+def cards_for(clusters: list[Cluster], actor: Actor) -> list[Card]:
+    """One card per cluster (annotated by clusters_with_counts), in the given order, as `actor` may see it."""
     ids = [c.pk for c in clusters]
     members = _member_rows(ids)
-    info = fields_info((m.source, m.source_id) for rows in members.values() for m in rows)
+    info = fields_info(((m.source, m.source_id) for rows in members.values() for m in rows), actor)
     links, children, suggestions = _links(ids), _children(clusters), _suggestions(clusters)
     cards = []
     for c in clusters:

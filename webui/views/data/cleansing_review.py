@@ -84,7 +84,7 @@ def review(request: HttpRequest, cleansing_run_id: int) -> HttpResponse:
         done=run.status == RunStatus.DONE,
         filters=filters,
         status_filters=STATUS_FILTERS,
-        cards=cards_for(list(context["page"].object_list)),
+        cards=cards_for(list(context["page"].object_list), actor_of(request)),
         may_act=is_data_steward(actor_of(request)),
         data_types=DataType.choices,
         query=request.GET.urlencode(),
@@ -99,11 +99,11 @@ def _cluster(cluster_id: int) -> Cluster:
     return found
 
 
-def _cards(cluster_id: int) -> list[Card]:
+def _cards(cluster_id: int, actor: Actor) -> list[Card]:
     """The cluster's card, followed by the cards of what it was split into (if it was)."""
     cluster = clusters_with_counts(Cluster.objects.filter(pk=cluster_id)).get()
     children = clusters_with_counts(Cluster.objects.filter(split_from_id=cluster_id)).order_by("pk")
-    return cards_for([cluster, *children])
+    return cards_for([cluster, *children], actor)
 
 
 @login_required
@@ -114,7 +114,7 @@ def cluster_page(request: HttpRequest, cluster_id: int) -> HttpResponse:
     context = {
         "section": "cleansing",
         "run": cluster.run,
-        "cards": _cards(cluster.pk),
+        "cards": _cards(cluster.pk, actor_of(request)),
         "may_act": is_data_steward(actor_of(request)),
         "data_types": DataType.choices,
         "query": "",
@@ -197,7 +197,7 @@ def _decide(request: HttpRequest, cluster_id: int, action: str) -> HttpResponse:
     if request.headers.get("HX-Target") != f"{CARD_PREFIX}{cluster.pk}":
         (messages.success if outcome.ok else messages.error)(request, outcome.text)
         return _back(request, cluster)
-    cards = _cards(cluster.pk)
+    cards = _cards(cluster.pk, actor)
     cards[0].outcome = outcome
     if not outcome.ok and action == "accept":
         cards[0].posted = {name: request.POST.get(name, "") for name in NEW_ELEMENT_INPUTS}

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from domain.standards.choices import DataType, ElementStatus
 from domain.standards.models import DataElement, FieldMapping
+from processes.ports import Actor
 
 from . import cleansing, cleansing_review, elements_forms
 from .assets_access import paginate
@@ -98,11 +99,11 @@ def _code_values(element: DataElement) -> dict[str, Any]:
     return {"code_values": values[:VALUES_SHOWN], "code_values_more": len(values) > VALUES_SHOWN}
 
 
-def _mapped_fields(element: DataElement) -> dict[str, Any]:
+def _mapped_fields(element: DataElement, actor: Actor) -> dict[str, Any]:
     """The fields mapped to the element, each shown by where it lives when its source can be read."""
     rows = FieldMapping.objects.filter(element=element).select_related("mapped_by", "cluster")
     mappings = list(rows.order_by("source", "source_id")[: MAPPINGS_SHOWN + 1])
-    info = fields_info((m.source, m.source_id) for m in mappings)
+    info = fields_info(((m.source, m.source_id) for m in mappings), actor)
     shown = [{"mapping": m, "info": info.get((m.source, m.source_id))} for m in mappings[:MAPPINGS_SHOWN]]
     return {"mappings": shown, "mappings_more": len(mappings) > MAPPINGS_SHOWN}
 
@@ -123,7 +124,7 @@ def element_page(request: HttpRequest, element_id: int) -> HttpResponse:
         "may_edit": may_edit and element.status != ElementStatus.RETIRED,
         "transitions": elements_forms.transitions_of(element) if may_edit else [],
         **_code_values(element),
-        **_mapped_fields(element),
+        **_mapped_fields(element, actor_of(request)),
     }
     return render(request, "webui/data/elements/element.html", context)
 

@@ -10,11 +10,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from domain.assets.models import Column, DataTable, InformationSystem, Probe
-from domain.catalog.choices import EntryStatus, ShareStatus
-from domain.catalog.models import CatalogEntry, ShareRequest
+from domain.catalog.choices import EntryStatus
+from domain.catalog.models import CatalogEntry
 from domain.standards.choices import ClusterStatus, ElementStatus, RunStatus
 from domain.standards.models import CleansingRun, DataElement
 from processes.ports import Actor, directory
+
+from .catalog_access import entries_in_review_for
+from .shares import shares_in_progress_for
 
 
 @dataclass(frozen=True)
@@ -38,15 +41,9 @@ def data_overview(actor: Actor) -> list[Figure]:
     )
     latest_run = CleansingRun.objects.filter(status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
     proposed = latest_run.clusters.filter(status=ClusterStatus.PROPOSED).count() if latest_run else 0
-    mine = {department for department, _role in actor.memberships}
-    everything = actor.is_staff or actor.is_superuser
-    own_entries = Q() if everything else Q(provider_id__in=mine)
-    entries = CatalogEntry.objects.filter(own_entries).aggregate(
-        published=Count("pk", filter=Q(status=EntryStatus.PUBLISHED)),
-        in_review=Count("pk", filter=Q(status=EntryStatus.IN_REVIEW)),
-    )
-    own_shares = Q() if everything else Q(applicant_department_id__in=mine) | Q(entry__provider_id__in=mine)
-    pending = ShareRequest.objects.filter(own_shares, status__in=[ShareStatus.PENDING, ShareStatus.DISPUTED]).count()
+    published = CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED).count()
+    in_review = entries_in_review_for(actor).count()  # what the catalog list shows the person under review
+    pending = shares_in_progress_for(actor).count()  # what the share list shows the person in progress
     return [
         Figure(_("信息系统"), systems, "/data/assets/"),
         Figure(_("数据表"), tables, "/data/assets/"),
@@ -55,8 +52,8 @@ def data_overview(actor: Actor) -> list[Figure]:
         Figure(_("标准数据元"), elements["standard"], "/data/elements/"),
         Figure(_("数据元（全部）"), elements["all"], "/data/elements/"),
         Figure(_("待确认的比对结果"), proposed, "/data/cleansing/", attention=proposed > 0),
-        Figure(_("已发布目录"), entries["published"], "/data/catalog/"),
-        Figure(_("审核中目录"), entries["in_review"], "/data/catalog/", attention=entries["in_review"] > 0),
+        Figure(_("已发布目录"), published, "/data/catalog/"),
+        Figure(_("审核中目录"), in_review, "/data/catalog/", attention=in_review > 0),
         Figure(_("办理中的共享申请"), pending, "/data/shares/", attention=pending > 0),
     ]
 

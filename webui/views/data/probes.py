@@ -3,8 +3,9 @@
 立即运行 queues a run through the domain (a Celery worker reads the schema; in the embedded default it runs
 before the redirect) and leads to the run's page, whose status block reloads itself every second (htmx)
 while the run is queued or running, then shows the duration, the counts, the error in the reader's language,
-and the schema changes of that run grouped by table (old → new). Everyone signed in reads; the probe's
-department and staff edit and run (`may_edit`).
+and the schema changes of that run grouped by table (old → new). Everyone signed in reads engine, schedule,
+status and the kind of error; the connection (host:port, database, user, SQLite path) and the error's detail
+are shown only to those who may edit and run the probe — its department and staff (`may_edit`).
 """
 
 from typing import Any
@@ -110,7 +111,7 @@ def probe_run_now(request: HttpRequest, probe_id: int) -> HttpResponse:
     return redirect("data:probe_run", run.pk)
 
 
-def _run_context(run: ProbeRun) -> dict[str, Any]:
+def _run_context(run: ProbeRun, *, may_see_detail: bool) -> dict[str, Any]:
     finished = run.status in FINISHED
     changes = list(run_changes(run_id=run.pk)[: CHANGES_SHOWN + 1]) if finished else []
     return {
@@ -119,7 +120,8 @@ def _run_context(run: ProbeRun) -> dict[str, Any]:
         "probe": run.probe,
         "finished": finished,
         "seconds": seconds(run.duration_ms),
-        "error_message": one_language(run.error_message) if run.error_message else "",
+        # The error's detail names hosts, paths and users: only for those who may edit the probe.
+        "error_message": one_language(run.error_message) if run.error_message and may_see_detail else "",
         "groups": change_rows(changes[:CHANGES_SHOWN]),
         "changes_more": len(changes) > CHANGES_SHOWN,
     }
@@ -133,7 +135,7 @@ def probe_run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     found = run.first()
     if found is None:
         raise Http404(_("采集记录 %(id)s 不存在") % {"id": run_id})
-    context = _run_context(found)
+    context = _run_context(found, may_see_detail=may_edit(actor_of(request), found.probe.department_id))
     if request.headers.get("HX-Request"):
         return render(request, "webui/data/probes/run_status.html", context)
     return render(request, "webui/data/probes/run.html", context)

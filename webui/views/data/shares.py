@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from domain.catalog import services as catalog_services
 from domain.catalog.errors import CatalogError, EntryInvalid, NotPermitted
 from domain.catalog.models import CatalogEntry, ShareRequest
-from domain.catalog.selectors import granted_from_department, granted_to_department
+from domain.catalog.selectors import granted_from_department, granted_to_department, share_requests_in_progress
 from domain.catalog.services.sharing import SHARE_PROCESS
 from domain.directory.models import Department
 from processes.models import ProcessInstance
@@ -41,6 +41,11 @@ def _scope(actor: Actor) -> list[int] | None:
     """The departments whose requests one sees (None: all of them, for an administrator of no department)."""
     own = sorted(department_ids(actor))
     return None if not own and is_admin(actor) else own
+
+
+def shares_in_progress_for(actor: Actor) -> QuerySet[ShareRequest]:
+    """The requests still being decided that the share lists show the actor (the overview counts these)."""
+    return share_requests_in_progress(department_ids=_scope(actor))
 
 
 def _page_link(data: QueryDict, param: str, number: int) -> str:

@@ -86,7 +86,7 @@ def test_an_entry_from_a_probed_table_is_reviewed_published_and_shared(
     login(page, live_server, "clerk", PASSWORD)
     page.goto(f"{live_server.url}/data/catalog/")
     page.get_by_role("link", name="从数据表创建").click()
-    page.get_by_label("数据表").select_option(value=str(world["table"].pk))
+    page.locator("select#tb-table").select_option(value=str(world["table"].pk))
     page.get_by_label("信息资源分类").select_option(index=1)
     page.get_by_role("button", name="创建草稿").click()
     page.wait_for_load_state("networkidle")

@@ -241,7 +241,7 @@ def test_every_performance_page_loads_only_this_server_and_posts_with_csrf(organ
 
     a = pb.scored(pb.build_round())
     samples = {
-        "system_id": str(a.system.pk),
+        "indicator_system_id": str(a.system.pk),
         "node_id": str(a.nodes["P1"].pk),
         "round_id": str(a.round.pk),
         "unit_id": str(a.units["A"].pk),

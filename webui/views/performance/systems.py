@@ -33,7 +33,7 @@ def system_index(request: HttpRequest) -> HttpResponse:
         system = performance_services.system_create(
             name=data["name"], year=data["year"], description=data["description"]
         )
-        return redirect("performance:system", system_id=system.pk)
+        return redirect("performance:system", indicator_system_id=system.pk)
     systems = IndicatorSystem.objects.all()[:LIST_SIZE]
     return render(request, "webui/performance/systems.html", {"systems": systems, "form": form, "section": "systems"})
 
@@ -67,16 +67,16 @@ def _parents(system: IndicatorSystem) -> list[tuple[int, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def system_page(request: HttpRequest, system_id: int) -> HttpResponse:
+def system_page(request: HttpRequest, indicator_system_id: int) -> HttpResponse:
     """The tree in reading order, each node with its weight and problems; a draft takes new nodes here."""
-    system = get_object_or_404(IndicatorSystem, pk=system_id)
+    system = get_object_or_404(IndicatorSystem, pk=indicator_system_id)
     if not may_organise(actor_of(request)):
         return forbidden(request)
     form = NodeForm(request.POST or None, parents=_parents(system))
     if request.method == "POST" and form.is_valid():
         _apply_node(form, system, None)
         if form.is_valid():
-            return redirect("performance:system", system_id=system.pk)
+            return redirect("performance:system", indicator_system_id=system.pk)
     problems: dict[int | None, list[str]] = {}
     for problem in performance_services.system_problems(system_id=system.pk):
         problems.setdefault(problem.node_id, []).append(problem.message)
@@ -113,7 +113,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _apply_node(form, node.system, node)
         if form.is_valid():
-            return redirect("performance:system", system_id=node.system_id)
+            return redirect("performance:system", indicator_system_id=node.system_id)
     context = {"node": node, "form": form, "section": "systems"}
     return render(request, "webui/performance/node.html", context, status=400 if form.errors else 200)
 
@@ -128,13 +128,13 @@ def node_delete(request: HttpRequest, node_id: int) -> HttpResponse:
         performance_services.node_delete(node_id=node.pk)
     except PerformanceError as exc:
         messages.error(request, exc.message)
-    return redirect("performance:system", system_id=node.system_id)
+    return redirect("performance:system", indicator_system_id=node.system_id)
 
 
 @login_required
 @require_POST
-def system_publish(request: HttpRequest, system_id: int) -> HttpResponse:
-    system = get_object_or_404(IndicatorSystem, pk=system_id)
+def system_publish(request: HttpRequest, indicator_system_id: int) -> HttpResponse:
+    system = get_object_or_404(IndicatorSystem, pk=indicator_system_id)
     if not may_organise(actor_of(request)):
         return forbidden(request)
     try:
@@ -143,14 +143,14 @@ def system_publish(request: HttpRequest, system_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     except PerformanceError as exc:
         messages.error(request, exc.message)
-    return redirect("performance:system", system_id=system.pk)
+    return redirect("performance:system", indicator_system_id=system.pk)
 
 
 @login_required
 @require_POST
-def system_copy(request: HttpRequest, system_id: int) -> HttpResponse:
-    system = get_object_or_404(IndicatorSystem, pk=system_id)
+def system_copy(request: HttpRequest, indicator_system_id: int) -> HttpResponse:
+    system = get_object_or_404(IndicatorSystem, pk=indicator_system_id)
     if not may_organise(actor_of(request)):
         return forbidden(request)
     copy = performance_services.system_copy(system_id=system.pk)
-    return redirect("performance:system", system_id=copy.pk)
+    return redirect("performance:system", indicator_system_id=copy.pk)

@@ -6,9 +6,9 @@ from . import questionnaire, results, rounds, systems
 
 urlpatterns: list[URLPattern] = [
     path("systems/", systems.system_index, name="systems"),
-    path("systems/<int:system_id>/", systems.system_page, name="system"),
-    path("systems/<int:system_id>/publish/", systems.system_publish, name="system_publish"),
-    path("systems/<int:system_id>/copy/", systems.system_copy, name="system_copy"),
+    path("systems/<int:indicator_system_id>/", systems.system_page, name="system"),
+    path("systems/<int:indicator_system_id>/publish/", systems.system_publish, name="system_publish"),
+    path("systems/<int:indicator_system_id>/copy/", systems.system_copy, name="system_copy"),
     path("nodes/<int:node_id>/", systems.node_edit, name="node_edit"),
     path("nodes/<int:node_id>/delete/", systems.node_delete, name="node_delete"),
     path("rounds/", rounds.round_index, name="rounds"),

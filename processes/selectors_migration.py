@@ -3,7 +3,7 @@
 One query per list, whatever it holds; the saved workflow states (the rollback snapshots) are never loaded.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -35,12 +35,14 @@ class MigratedInstance:
     rolled_back_at: datetime | None
 
 
-def migration_batches(*, process_key: str) -> list[BatchSummary]:
-    """Batches that moved instances of `process_key`, newest first, with how many instances each
-    moved and how many of those were rolled back."""
+def migration_batches(*, process_key: str, limit: int | None = None, batch_id: int | None = None) -> list[BatchSummary]:
+    """Batches that moved instances of `process_key`, newest first (at most `limit`; only `batch_id` when
+    given), with how many instances each moved and how many of those were rolled back."""
+    batches = MigrationBatch.objects.filter(target__key=process_key)
+    if batch_id is not None:
+        batches = batches.filter(pk=batch_id)
     rows = (
-        MigrationBatch.objects.filter(target__key=process_key)
-        .annotate(
+        batches.annotate(
             instance_count=Count("instances"),
             rolled_back_count=Count("instances", filter=Q(instances__rolled_back_at__isnull=False)),
         )
@@ -57,6 +59,8 @@ def migration_batches(*, process_key: str) -> list[BatchSummary]:
             "rolled_back_count",
         )
     )
+    if limit is not None:
+        rows = rows[:limit]
     return [
         BatchSummary(pk, target, version, created, by or "", back_at, back_by or "", count, back_count)
         for pk, target, version, created, by, back_at, back_by, count, back_count in rows
@@ -127,9 +131,10 @@ _JOB_FIELDS = (
 
 
 def _job(row: tuple[Any, ...]) -> JobSummary:
-    values = list(row)
-    values[11] = values[11] or ""
-    return JobSummary(*values)
+    """A row of _JOB_FIELDS (in JobSummary's field order) as a JobSummary; a deleted user shows as ""."""
+    values = dict(zip((f.name for f in fields(JobSummary)), row, strict=True))
+    values["created_by"] = values["created_by"] or ""
+    return JobSummary(**values)
 
 
 def migration_job(*, process_key: str, job_id: int) -> JobSummary | None:

@@ -77,9 +77,9 @@ def _migration_page(request: HttpRequest, key: str) -> dict[str, Any]:
         if row.definition.version < target.version
         for status in MIGRATABLE_STATUSES
     )
-    history = migration_batches(process_key=key)
+    history = migration_batches(process_key=key, limit=HISTORY_SHOWN + 1)  # one more: is there more?
     wanted = version_number(request.GET.get("batch"))
-    batch = next((b for b in history if b.batch_id == wanted), None)
+    batch = _one_batch(key, wanted) if wanted is not None else None
     jobs = migration_jobs(process_key=key, limit=JOBS_SHOWN)
     return {
         "key": key,
@@ -157,8 +157,13 @@ def migrate_run(request: HttpRequest, key: str) -> HttpResponse:
     return redirect(_job_url(key, job.pk))
 
 
+def _one_batch(key: str, batch_id: int) -> BatchSummary | None:
+    found = migration_batches(process_key=key, batch_id=batch_id)
+    return found[0] if found else None
+
+
 def _batch_of(key: str, batch_id: int) -> BatchSummary:
-    found = next((b for b in migration_batches(process_key=key) if b.batch_id == batch_id), None)
+    found = _one_batch(key, batch_id)
     if found is None:
         raise Http404(_("迁移批次 #%(batch)s 不存在") % {"batch": batch_id})
     return found

@@ -40,8 +40,6 @@ from webui.views.case import has_layout
 from webui.views.flows import is_staff
 
 View = Callable[..., HttpResponse]
-HISTORY_SHOWN = 50
-STATUS_LABELS = dict(InstanceStatus.choices)
 
 
 def staff_or_designer(view: View) -> View:

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,9 +8,9 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("督查督办")
 
     def ready(self) -> None:
-        from . import rectification  # noqa: F401  (its @receiver connects to rectification_requested)
-        from .receivers import on_extension_saved
+        from processes.signals import extension_approved
 
-        post_save.connect(
-            on_extension_saved, sender="processes.ExtensionRequest", dispatch_uid="supervision.on_extension_saved"
-        )
+        from . import rectification  # noqa: F401  (its @receiver connects to rectification_requested)
+        from .receivers import on_extension_approved
+
+        extension_approved.connect(on_extension_approved, dispatch_uid="supervision.on_extension_approved")

@@ -1,8 +1,6 @@
 """What 督查督办 does when the orchestration core reports something: an approved 延期申请 on a unit's
-办理 task (processes.services.supervision.extension_decide) moves that unit's due time with it.
-
-Connected by model label (no import of processes.models): the signal arrives inside the decision's
-transaction, so the unit and the task never disagree about the due time."""
+办理 task (processes.signals.extension_approved, sent by extension_decide) moves that unit's due time with
+it. The signal arrives inside the decision's transaction, so the unit and the task never disagree."""
 
 from typing import Any
 
@@ -15,10 +13,7 @@ from .services import PROCESS_KEY, unit_due_extend
 HANDLE_ELEMENT = "handle"
 
 
-def on_extension_saved(sender: Any, *, instance: Any, **kwargs: Any) -> None:
-    if instance.status != "approved":
-        return
-    task = instance.task
+def on_extension_approved(sender: Any, *, request: Any, task: Any, **kwargs: Any) -> None:
     if task.process_key != PROCESS_KEY or task.element_id != HANDLE_ELEMENT or task.due_at is None:
         return
     case = task.instance
@@ -27,9 +22,9 @@ def on_extension_saved(sender: Any, *, instance: Any, **kwargs: Any) -> None:
     unit_due_extend(
         item_id=int(case.subject_id),
         department_id=task.department_id,
-        request_id=instance.pk,
-        working_days=instance.working_days,
+        request_id=request.pk,
+        working_days=request.working_days,
         due_at=task.due_at,
-        previous_due_at=instance.previous_due_at,
-        reason=instance.reason,
+        previous_due_at=request.previous_due_at,
+        reason=request.reason,
     )

@@ -13,6 +13,7 @@ from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import ExtensionRequest, HumanTask, TaskCandidate, TaskReminder, TaskStatus
 from ..ports import Actor, Message, calendar, directory, notifier
 from ..selectors import supervised_department_ids, task_can_act
+from ..signals import extension_approved
 from .audit import AuditBuffer, audit_append
 from .escalation import escalation_reset, task_link, task_recipients
 
@@ -232,6 +233,8 @@ def extension_decide(*, request_id: int, actor: Actor, approve: bool, note: str 
         if approve and task.due_at is not None:
             _rebase(task, request.working_days)
         request.save()
+        if approve:
+            extension_approved.send(sender=ExtensionRequest, request=request, task=task)
         audit_append(
             "extension_decided",
             actor=actor.username,

@@ -90,3 +90,19 @@ class ShareStatus(models.TextChoices):
     GRANTED = "granted", _("已同意")
     REFUSED = "refused", _("已拒绝")
     DISPUTED = "disputed", _("异议协调中")
+
+
+# The GB/T 21063 descriptive fields from 摘要 to 更新周期, in the standard's order. The Excel export's columns,
+# the fields an entry save copies and the fields the version comparison shows all run through them in this order.
+DESCRIPTION_FIELDS = (
+    "summary",
+    "format_category",
+    "format_type",
+    "share_type",
+    "share_condition",
+    "no_share_basis",
+    "share_method",
+    "open_type",
+    "open_condition",
+    "update_cycle",
+)

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from domain.spreadsheet import append_row
 
-from .choices import DataType, FormatCategory, OpenType, ShareMethod, ShareType, UpdateCycle
+from .choices import DESCRIPTION_FIELDS, DataType, FormatCategory, OpenType, ShareMethod, ShareType, UpdateCycle
 from .models import CatalogEntry, InfoItem
 
 CHUNK = 2000
@@ -63,16 +63,7 @@ def catalog_export(*, entries: QuerySet[CatalogEntry], out: IO[bytes]) -> int:
         "code",
         "provider__name",
         "provider_code",
-        "summary",
-        "format_category",
-        "format_type",
-        "share_type",
-        "share_condition",
-        "no_share_basis",
-        "share_method",
-        "open_type",
-        "open_condition",
-        "update_cycle",
+        *DESCRIPTION_FIELDS,
         "published_on",
         "related_codes",
         "secrecy",

@@ -201,3 +201,10 @@ def test_supervision_and_audit_explain_themselves_to_a_clerk(clerk_client: Clien
     """Clerks are neither supervisors nor auditors: a 403 page that says so, not a crash."""
     response = clerk_client.get(url)
     assert response.status_code == 403
+
+
+def test_a_page_number_that_is_not_a_plain_number_shows_the_first_page(clerk_client: Client) -> None:
+    """?page=² (a digit to str.isdigit, not to int) or ?page=٣ (Arabic-Indic) is ignored, never a server error."""
+    for raw in ("²", "٣", "-1", "9" * 20):
+        assert clerk_client.get("/notifications/", {"page": raw}).status_code == 200, raw
+        assert clerk_client.get("/audit/", {"page": raw}).status_code in (200, 302, 403), raw

@@ -30,6 +30,7 @@ from processes.services.audit_export import FORMATS, audit_export
 from webui.api.audit import IsAuditor
 from webui.audit_labels import audit_action_choices
 from webui.forms import department_tree_choices
+from webui.views.paging import keyset_page
 
 AUDIT_PAGE_SIZE = 50
 PAYLOAD_PREVIEW = 120
@@ -90,36 +91,10 @@ def _preview(payload: Any) -> str:
     return text if len(text) <= PAYLOAD_PREVIEW else text[: PAYLOAD_PREVIEW - 1] + "…"
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
-def _page(filters: dict[str, Any], data: QueryDict) -> tuple[list[AuditEvent], int | None, int | None]:
-    """One page newest first, keyset-paged: `before` (older page) or `after` (newer page) an event id.
-
-    Returns the events and the ids the next-older and next-newer links start from (None: no such page).
-    """
-    events = audit_events_filtered(**filters)
-    before, after = _int(data.get("before")), _int(data.get("after"))
-    if after is not None:
-        found = list(events.filter(id__gt=after).order_by("id")[: AUDIT_PAGE_SIZE + 1])
-        newer_exists = len(found) > AUDIT_PAGE_SIZE
-        page = list(reversed(found[:AUDIT_PAGE_SIZE]))
-        # Came back from an older page, so an older one exists (unless every event since was filtered out).
-        return page, (page[-1].pk if page else None), (page[0].pk if page and newer_exists else None)
-    if before is not None:
-        events = events.filter(id__lt=before)
-    found = list(events.order_by("-id")[: AUDIT_PAGE_SIZE + 1])
-    page = found[:AUDIT_PAGE_SIZE]
-    older = page[-1].pk if len(found) > AUDIT_PAGE_SIZE else None
-    newer = page[0].pk if page and before is not None else None
-    return page, older, newer
-
-
 def _search_context(request: HttpRequest, data: QueryDict) -> dict[str, Any]:
     form = AuditFilterForm(data)
     filters = form.selector_filters()
-    events, older, newer = _page(filters, data)
+    events, older, newer = keyset_page(audit_events_filtered(**filters), data, AUDIT_PAGE_SIZE)
     query = form.query()
 
     def link(**extra: int) -> str:

@@ -33,6 +33,7 @@ from processes.selectors_definitions import (
 )
 from processes.services.jobs import incident_retry, incident_skip
 from webui.i18n import one_language
+from webui.views.paging import keyset_page, page_number
 
 View = Callable[..., HttpResponse]
 DEFINITIONS_PAGE_SIZE = 50
@@ -75,10 +76,6 @@ def staff_only(view: View) -> View:
     return login_required(guarded)
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _with(data: QueryDict, **values: Any) -> str:
     query = data.copy()
     for name, value in values.items():
@@ -91,7 +88,7 @@ def _with(data: QueryDict, **values: Any) -> str:
 def definitions(request: HttpRequest) -> HttpResponse:
     """流程定义: one row per key, the latest version first in each, searched by key or name."""
     search = request.GET.get("q", "").strip()[:200]
-    page = max(_int(request.GET.get("page")) or 1, 1)
+    page = page_number(request.GET)
     found = definition_summaries(
         search=search, offset=(page - 1) * DEFINITIONS_PAGE_SIZE, limit=DEFINITIONS_PAGE_SIZE + 1
     )
@@ -105,26 +102,6 @@ def definitions(request: HttpRequest) -> HttpResponse:
         "previous_url": _with(query, page=page - 1) if page > 1 else "",
     }
     return render(request, "webui/flows/definitions.html", context)
-
-
-def _incident_page(status: str, data: QueryDict) -> tuple[list[Incident], int | None, int | None]:
-    """One page newest first, keyset-paged like the audit search: `before` (older) or `after` (newer) an id.
-
-    Returns the incidents and the ids the older and newer links start from (None: no such page).
-    """
-    rows = incidents_filtered(status=status)
-    before, after = _int(data.get("before")), _int(data.get("after"))
-    if after is not None:
-        found = list(rows.filter(id__gt=after).order_by("id")[: INCIDENTS_PAGE_SIZE + 1])
-        page = list(reversed(found[:INCIDENTS_PAGE_SIZE]))
-        newer_exists = len(found) > INCIDENTS_PAGE_SIZE
-        return page, (page[-1].pk if page else None), (page[0].pk if page and newer_exists else None)
-    if before is not None:
-        rows = rows.filter(id__lt=before)
-    found = list(rows.order_by("-id")[: INCIDENTS_PAGE_SIZE + 1])
-    page = found[:INCIDENTS_PAGE_SIZE]
-    older = page[-1].pk if len(found) > INCIDENTS_PAGE_SIZE else None
-    return page, older, (page[0].pk if page and before is not None else None)
 
 
 def _row(incident: Incident, codes: dict[int, str]) -> dict[str, Any]:
@@ -162,7 +139,8 @@ def _kept(query: str) -> QueryDict:
 def incidents(request: HttpRequest) -> HttpResponse:
     """异常事件: open ones by default, newest first, 50 a page, each open one with 重试 and 跳过."""
     status = _status(request.GET)
-    page, older, newer = _incident_page(status, request.GET)
+    # Keyset-paged like the audit search: newest first, `before` (older) or `after` (newer) an id.
+    page, older, newer = keyset_page(incidents_filtered(status=status), request.GET, INCIDENTS_PAGE_SIZE)
     codes = incident_error_codes(page)
     base = QueryDict(mutable=True)
     base["status"] = status

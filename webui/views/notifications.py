@@ -25,6 +25,7 @@ from domain.notifications.models import Notification
 from domain.notifications.selectors import notification_unread_count, notifications_for_user
 from domain.notifications.services import notification_mark_read, notifications_mark_all_read
 from processes.errors import NotFound
+from webui.views.paging import int_or_none
 
 NOTIFICATION_PAGE_SIZE = 30
 RESULTS_TARGET = "tb-notification-results"
@@ -48,10 +49,6 @@ def safe_link(link: str) -> str:
     return ""
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _list_state(data: QueryDict) -> QueryDict:
     """Only the list's own parameters (filter and cursor), for the pager, the forms and the way back."""
     state = QueryDict(mutable=True)
@@ -59,7 +56,7 @@ def _list_state(data: QueryDict) -> QueryDict:
     if show in dict(SHOWS) and show != "all":
         state["show"] = show
     for key in ("before", "after"):
-        value = _int(data.get(key))
+        value = int_or_none(data.get(key))
         if value is not None:
             state[key] = str(value)
             break
@@ -83,7 +80,7 @@ def _url(state: QueryDict, **cursor: int) -> str:
 def _page(user: Any, state: QueryDict) -> tuple[list[Notification], str, str]:
     """One page newest first, `before` (older) or `after` (newer) an id; with the older and newer urls."""
     notifications = notifications_for_user(user=user, unread_only=state.get("show") == "unread")
-    before, after = _int(state.get("before")), _int(state.get("after"))
+    before, after = int_or_none(state.get("before")), int_or_none(state.get("after"))
     if after is not None:
         found = list(notifications.filter(id__gt=after).order_by("id")[: NOTIFICATION_PAGE_SIZE + 1])
         if len(found) > NOTIFICATION_PAGE_SIZE:

@@ -38,6 +38,7 @@ from processes.services.supervision import (
 )
 from webui.forms import selected_task_ids
 from webui.i18n import one_language
+from webui.views.paging import int_or_none, page_number, page_url
 from webui.views.workbench import task_row
 
 PAGE_SIZE = 25
@@ -65,10 +66,6 @@ def _not_a_supervisor(request: HttpRequest) -> HttpResponse:
     return render(request, "webui/supervision/not_supervisor.html", status=403)
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _hx_target(request: HttpRequest) -> str:
     return request.headers.get("HX-Target", "")
 
@@ -89,12 +86,6 @@ def _departments(scope: list[int] | None) -> list[tuple[int, str]]:
     if scope is not None:
         departments = departments.filter(pk__in=scope)
     return list(departments.values_list("pk", "name"))
-
-
-def _page_url(data: QueryDict, page: int) -> str:
-    query = data.copy()
-    query["page"] = str(page)
-    return f"?{query.urlencode()}"
 
 
 def _back(request: HttpRequest, name: str) -> HttpResponse:
@@ -118,8 +109,8 @@ def _supervised(actor: Actor, data: QueryDict, now: Any) -> Any:
         actor,
         kind=_kind(data),
         process_key=(data.get("process") or "").strip(),
-        department_id=_int(data.get("department")),
-        level=_int(data.get("level")),
+        department_id=int_or_none(data.get("department")),
+        level=int_or_none(data.get("level")),
         assignee_id=-1 if assignee and assignee_id is None else assignee_id,
         now=now,
     )
@@ -127,7 +118,7 @@ def _supervised(actor: Actor, data: QueryDict, now: Any) -> Any:
 
 
 def _list_context(actor: Actor, scope: list[int] | None, data: QueryDict) -> dict[str, Any]:
-    page = max(_int(data.get("page")) or 1, 1)
+    page = page_number(data)
     now = timezone.now()
     start = (page - 1) * PAGE_SIZE
     found = list(_supervised(actor, data, now)[start : start + PAGE_SIZE + 1])
@@ -138,13 +129,13 @@ def _list_context(actor: Actor, scope: list[int] | None, data: QueryDict) -> dic
         "departments": _departments(scope),
         "filters": {
             "process": data.get("process", ""),
-            "department": _int(data.get("department")),
-            "level": _int(data.get("level")),
+            "department": int_or_none(data.get("department")),
+            "level": int_or_none(data.get("level")),
             "assignee": (data.get("assignee") or "").strip(),
         },
         "rows": [task_row(task, now) for task in found[:PAGE_SIZE]],
-        "next_url": _page_url(data, page + 1) if len(found) > PAGE_SIZE else "",
-        "previous_url": _page_url(data, page - 1) if page > 1 else "",
+        "next_url": page_url(data, page + 1) if len(found) > PAGE_SIZE else "",
+        "previous_url": page_url(data, page - 1) if page > 1 else "",
         "query": data.urlencode(),
         "target": RESULTS_TARGET,
     }

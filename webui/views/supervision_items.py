@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,7 @@ from domain.supervision.errors import ItemInvalid, SupervisionError
 from domain.supervision.models import ItemAttachment, SupervisionItem
 from domain.supervision.selectors import item_list, item_reports, problem_pool, unit_colour
 from processes.models import ProcessInstance
-from webui.views.data.assets_access import int_or_none, page_url
+from webui.views.paging import int_or_none, paginate
 
 from .supervision_items_access import (
     actor_of,
@@ -75,11 +74,8 @@ def item_index(request: HttpRequest) -> HttpResponse:
     )
     if chosen["q"]:
         rows = [row for row in rows if chosen["q"] in row.item.title or chosen["q"] in row.item.source_reference]
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "page": page,
-        "previous_url": page_url(request.GET, page.previous_page_number()) if page.has_previous() else "",
-        "next_url": page_url(request.GET, page.next_page_number()) if page.has_next() else "",
+        **paginate(rows, request.GET, PAGE_SIZE),
         "filters": chosen,
         "statuses": ItemStatus.choices,
         "sources": Source.choices,

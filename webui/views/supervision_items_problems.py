@@ -12,7 +12,7 @@ from domain.supervision.choices import ProblemStatus
 from domain.supervision.errors import ItemInvalid, SupervisionError
 from domain.supervision.models import Problem
 from domain.supervision.selectors import problem_pool
-from webui.views.data.assets_access import int_or_none, paginate
+from webui.views.paging import int_or_none, paginate
 
 from .supervision_items import forbidden
 from .supervision_items_access import (

@@ -11,7 +11,7 @@ from domain.directory.models import Department
 from processes.ports import Actor
 from processes.services.instances import instance_start
 
-from ..choices import OPEN_CHANGE_STATUSES, ChangeKind, ChangeStatus, EntryStatus
+from ..choices import DESCRIPTION_FIELDS, OPEN_CHANGE_STATUSES, ChangeKind, ChangeStatus, EntryStatus
 from ..errors import EntryInvalid, NotPermitted, WrongStatus
 from ..lifecycle import entry_transition
 from ..models import CatalogChange, CatalogEntry, InfoItem
@@ -27,16 +27,7 @@ _ENTRY_COLUMNS = (
     "classification_id",
     "name",
     "provider_id",
-    "summary",
-    "format_category",
-    "format_type",
-    "share_type",
-    "share_condition",
-    "no_share_basis",
-    "share_method",
-    "open_type",
-    "open_condition",
-    "update_cycle",
+    *DESCRIPTION_FIELDS,
     "secrecy",
     "hierarchy",
 )

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET
 
 from domain.assets.models import Column, Database, DataTable, Engine, InformationSystem, SystemStatus
 from domain.directory.models import Department
+from webui.views.paging import int_or_none, paginate
 
 from . import assets_excel, assets_forms, assets_map
-from .assets_access import actor_of, departments_for_editing, int_or_none, may_edit, owner_department_id, paginate
+from .assets_access import actor_of, departments_for_editing, may_edit, owner_department_id
 
 PAGE_SIZE = 25
 TABLES_PAGE_SIZE = 50

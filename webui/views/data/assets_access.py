@@ -4,11 +4,8 @@ Everyone signed in may read the registry (it is the platform's shared inventory)
 used by every asset and probe view, so the pages, the Excel import and the probes never disagree.
 """
 
-from typing import Any
-
-from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from domain.assets.models import Column, Database, DataTable, InformationSystem, Probe
@@ -59,24 +56,3 @@ def departments_for_editing(actor: Actor) -> "QuerySet[Department]":
     """Where the actor may register assets or probes: their own departments; staff, every department."""
     rows = Department.objects.order_by("path")
     return rows if actor.is_staff or actor.is_superuser else rows.filter(pk__in=actor_department_ids(actor))
-
-
-def int_or_none(value: object) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
-
-
-def page_url(data: QueryDict, page: int) -> str:
-    query = data.copy()
-    query["page"] = str(page)
-    return f"?{query.urlencode()}"
-
-
-def paginate(rows: Any, data: QueryDict, size: int) -> dict[str, Any]:
-    """One page of `rows` (a count and a slice: two queries whatever the size) with its neighbours' links."""
-    page = Paginator(rows, size).get_page(data.get("page"))
-    return {
-        "page": page,
-        "previous_url": page_url(data, page.previous_page_number()) if page.has_previous() else "",
-        "next_url": page_url(data, page.next_page_number()) if page.has_next() else "",
-    }

@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from domain.assets.excel import AssetImportError, ImportSummary, assets_import_xlsx, assets_template_xlsx
 from domain.assets.models import InformationSystem
 from domain.directory.models import Department
+from webui.views.paging import int_or_none
 
-from .assets_access import actor_of, departments_for_editing, forbidden, int_or_none, may_edit
+from .assets_access import actor_of, departments_for_editing, forbidden, may_edit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET
 from domain.assets.models import InformationSystem
 from domain.assets.selectors import relation_map
 from domain.directory.models import Department
+from webui.views.paging import int_or_none
 
-from .assets_access import actor_department_ids, actor_of, int_or_none
+from .assets_access import actor_department_ids, actor_of
 
 MAX_NODES = 800
 NODE_WIDTH, NODE_HEIGHT, ROW, COLUMN_GAP, MARGIN = 240, 28, 36, 90, 12

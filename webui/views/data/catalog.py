@@ -27,9 +27,9 @@ from domain.catalog.choices import EntryStatus, ShareType
 from domain.catalog.export import catalog_export
 from domain.catalog.models import CatalogEntry, ClassificationNode
 from domain.directory.models import Department
+from webui.views.paging import int_or_none, paginate
 
 from . import catalog_entry, catalog_forms, shares
-from .assets_access import int_or_none, paginate
 from .catalog_access import actor_of, cataloguing_departments, visible_entries
 
 PAGE_SIZE = 25

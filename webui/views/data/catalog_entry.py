@@ -21,7 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from domain.catalog import services as catalog_services
-from domain.catalog.choices import OPEN_CHANGE_STATUSES, ChangeKind, ChangeStatus, EntryStatus, OpenType, ShareType
+from domain.catalog.choices import (
+    DESCRIPTION_FIELDS,
+    OPEN_CHANGE_STATUSES,
+    ChangeKind,
+    ChangeStatus,
+    EntryStatus,
+    OpenType,
+    ShareType,
+)
 from domain.catalog.errors import CatalogError, EntryInvalid, NotPermitted
 from domain.catalog.models import CatalogChange, CatalogEntry, CatalogEntryVersion, InfoItem
 from domain.catalog.selectors import entry_history, entry_returns
@@ -48,16 +56,7 @@ COMPARED = (
     "code",
     "provider_name",
     "provider_code",
-    "summary",
-    "format_category",
-    "format_type",
-    "share_type",
-    "share_condition",
-    "no_share_basis",
-    "share_method",
-    "open_type",
-    "open_condition",
-    "update_cycle",
+    *DESCRIPTION_FIELDS,
     "published_on",
     "related_codes",
     "secrecy",

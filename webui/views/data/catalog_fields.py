@@ -19,6 +19,7 @@ from domain.catalog.models import CatalogEntry, ClassificationNode
 from domain.catalog.validation import EntryFields, ItemFields
 from domain.standards.choices import ElementStatus
 from domain.standards.models import DataElement
+from webui.views.paging import int_or_none
 
 MAX_ITEMS = 500
 INDENT = "\u3000"  # a full-width space per level below 项
@@ -111,11 +112,6 @@ class ItemRow:
     errors: list[str] = field(default_factory=list)
 
 
-def _int(value: str) -> int | None:
-    value = value.strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
 def rows_from_post(data: QueryDict) -> list[ItemRow]:
     """The posted rows in their order; rows left blank are dropped (as the task forms do)."""
     found: dict[int, dict[str, str]] = {}
@@ -129,9 +125,9 @@ def rows_from_post(data: QueryDict) -> list[ItemRow]:
             name=values.get("name", "").strip()[:200],
             data_type=values.get("data_type", "").strip(),
             length=values.get("length", "").strip()[:12],
-            data_element_id=_int(values.get("data_element_id", "")),
-            column_id=_int(values.get("column_id", "")),
-            item_id=_int(values.get("item_id", "")),
+            data_element_id=int_or_none(values.get("data_element_id", "")),
+            column_id=int_or_none(values.get("column_id", "")),
+            item_id=int_or_none(values.get("item_id", "")),
         )
         # Hidden links do not count: clearing a row's name and length removes it (the way without script).
         if row.name or row.length:
@@ -181,7 +177,7 @@ def items_of(rows: list[ItemRow]) -> tuple[ItemFields, ...] | None:
     """The rows as ItemFields, or None after noting a length that is not a whole number on its row."""
     items, ok = [], True
     for number, row in enumerate(rows, start=1):
-        length = _int(row.length) if row.length else None
+        length = int_or_none(row.length) if row.length else None
         if row.length and length is None:
             row.errors.append(_("第 %(row)d 个信息项的长度必须是正整数。") % {"row": number})
             ok = False

@@ -26,8 +26,8 @@ from domain.standards.models import CleansingRun, Cluster
 from domain.standards.services import cleansing_run_start
 from domain.standards.sources import field_source_names
 from webui.i18n import one_language
+from webui.views.paging import paginate
 
-from .assets_access import paginate
 from .elements_access import actor_of, is_data_steward, not_a_steward
 
 PAGE_SIZE = 20

@@ -28,8 +28,8 @@ from domain.standards.models import CleansingRun, Cluster, ClusterMember, DataEl
 from domain.standards.services import cluster_accept, cluster_reject, cluster_split
 from processes.ports import Actor
 from webui.i18n import one_language
+from webui.views.paging import int_or_none, paginate
 
-from .assets_access import int_or_none, paginate
 from .cleansing_cards import Card, Outcome, cards_for, clusters_with_counts
 from .elements_access import actor_of, is_data_steward, not_a_steward
 

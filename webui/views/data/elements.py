@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET
 from domain.standards.choices import DataType, ElementStatus
 from domain.standards.models import DataElement, FieldMapping
 from processes.ports import Actor
+from webui.views.paging import paginate
 
 from . import cleansing, cleansing_review, elements_forms
-from .assets_access import paginate
 from .elements_access import actor_of, is_data_steward
 from .elements_fields import fields_info
 from .elements_history import version_rows

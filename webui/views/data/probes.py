@@ -25,9 +25,10 @@ from domain.assets.probing.services import probe_run_start
 from domain.assets.selectors import probe_runs, run_changes
 from domain.directory.models import Department
 from webui.i18n import one_language
+from webui.views.paging import int_or_none, paginate
 
 from . import probes_forms
-from .assets_access import actor_of, forbidden, int_or_none, may_edit, paginate
+from .assets_access import actor_of, forbidden, may_edit
 from .probes_changes import change_rows
 
 PAGE_SIZE = 25

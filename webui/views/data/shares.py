@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -28,8 +27,8 @@ from domain.catalog.services.sharing import SHARE_PROCESS
 from domain.directory.models import Department
 from processes.models import ProcessInstance
 from processes.ports import Actor
+from webui.views.paging import int_or_none, paginate
 
-from .assets_access import int_or_none
 from .catalog_access import actor_of, department_ids, forbidden, is_admin, share_closed_reason, share_departments
 from .catalog_entry import entry_or_404
 
@@ -48,21 +47,12 @@ def shares_in_progress_for(actor: Actor) -> QuerySet[ShareRequest]:
     return share_requests_in_progress(department_ids=_scope(actor))
 
 
-def _page_link(data: QueryDict, param: str, number: int) -> str:
-    query = data.copy()
-    query[param] = str(number)
-    return f"?{query.urlencode()}"
-
-
 def _page(rows: QuerySet[ShareRequest], data: QueryDict, param: str) -> dict[str, Any]:
     """One page of a list whose page number travels as `param` (two lists page independently)."""
-    page = Paginator(rows, PAGE_SIZE).get_page(data.get(param))
+    context = paginate(rows, data, PAGE_SIZE, param)
+    page = context["page"]
     page.object_list = list(page.object_list)  # evaluated once: the view annotates the rows the page shows
-    return {
-        "page": page,
-        "previous_url": _page_link(data, param, page.previous_page_number()) if page.has_previous() else "",
-        "next_url": _page_link(data, param, page.next_page_number()) if page.has_next() else "",
-    }
+    return context
 
 
 def _requests() -> QuerySet[ShareRequest]:

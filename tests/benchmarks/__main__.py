@@ -93,13 +93,10 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     from settings.celery import app as celery_app
 
-    if connection.vendor != "postgresql":
-        sys.exit(f"the benchmark runs on PostgreSQL only; DATABASE_URL points at {connection.vendor}")
     celery_app.conf.task_always_eager = True
 
     setup_test_environment()
@@ -131,19 +128,11 @@ def main() -> int:
 
 
 def _on_fresh_database(args: argparse.Namespace, bench: Any) -> int:
-    """Create and migrate the bench database, run `bench(args)` on it, drop it (unless --keep-db)."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import connection
+    """Run `bench(args)` on a fresh bench database, dropped afterwards unless --keep-db."""
+    from .database import fresh_database
 
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
-    ContentType.objects.clear_cache()  # ids of a previous bench database in this process
-    try:
+    with fresh_database("benchmark", keep=args.keep_db):
         return int(bench(args))
-    finally:
-        if args.keep_db:
-            print(f"(kept database {connection.settings_dict['NAME']})")
-        else:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def _approval(args: argparse.Namespace) -> int:

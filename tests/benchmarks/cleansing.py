@@ -272,28 +272,29 @@ def _db_variant(records: list[FieldRecord]) -> bool:
 
     django.setup()
     from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
 
     from domain.standards.models import CleansingRun, ClusterMember
     from domain.standards.services import cleansing_run_execute
     from domain.standards.sources import register_field_source, unregister_field_source
 
-    databases = setup_databases(verbosity=0, interactive=False)
-    register_field_source("bench.column", lambda: iter(records))
-    try:
-        run = CleansingRun.objects.create(sources=["bench.column"])
-        started = time.perf_counter()
-        run = cleansing_run_execute(run_id=run.pk)
-        elapsed = time.perf_counter() - started
-        members = ClusterMember.objects.filter(cluster__run=run).count()
-        print(
-            f"database ({connection.vendor}) run: {elapsed:.1f} s, status {run.status}, "
-            f"{run.clusters_found:,} clusters, {members:,} members, {run.links.count():,} links {run.error}"
-        )
-        return bool(run.status == "done")
-    finally:
-        unregister_field_source("bench.column")
-        teardown_databases(databases, verbosity=0)
+    from .database import fresh_database
+
+    # settings.test may point at SQLite: this informational run goes wherever DATABASE_URL points.
+    with fresh_database("cleansing benchmark", postgresql_only=False):
+        register_field_source("bench.column", lambda: iter(records))
+        try:
+            run = CleansingRun.objects.create(sources=["bench.column"])
+            started = time.perf_counter()
+            run = cleansing_run_execute(run_id=run.pk)
+            elapsed = time.perf_counter() - started
+            members = ClusterMember.objects.filter(cluster__run=run).count()
+            print(
+                f"database ({connection.vendor}) run: {elapsed:.1f} s, status {run.status}, "
+                f"{run.clusters_found:,} clusters, {members:,} members, {run.links.count():,} links {run.error}"
+            )
+            return bool(run.status == "done")
+        finally:
+            unregister_field_source("bench.column")
 
 
 def main(argv: list[str] | None = None) -> int:

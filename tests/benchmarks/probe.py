@@ -171,22 +171,17 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
-    if connection.vendor != "postgresql":
-        sys.exit(f"the probe benchmark runs on PostgreSQL only; DATABASE_URL points at {connection.vendor}")
+    from .database import fresh_database
+
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
     try:
-        server = _server()
-        with _target_database(server, args.tables, args.columns, args.keep_db) as target:
-            return _bench(args, server, target)
+        with fresh_database("probe benchmark", keep=args.keep_db):
+            server = _server()
+            with _target_database(server, args.tables, args.columns, args.keep_db) as target:
+                return _bench(args, server, target)
     finally:
-        if args.keep_db:
-            print(f"(kept database {connection.settings_dict['NAME']})")
-        else:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 
 

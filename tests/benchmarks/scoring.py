@@ -193,16 +193,15 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
+    from .database import fresh_database
+
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     try:
-        return _bench(args)
+        # No PostgreSQL check: the scoring benchmark has always run wherever DATABASE_URL points.
+        with fresh_database("scoring benchmark", keep=args.keep_db, postgresql_only=False) as name:
+            print(f"database: {connection.vendor} {name}")
+            return _bench(args)
     finally:
-        if args.keep_db:
-            print(f"(kept database {connection.settings_dict['NAME']})")
-        else:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 
 

@@ -7,44 +7,26 @@ same file again updates instead of duplicating. Assets missing from the file are
 """
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from domain.directory.models import Department
-from domain.spreadsheet import append_row
+from domain.spreadsheet import RowError, TooManyRows, WorkbookUnreadable, append_row, data_rows, open_workbook
 
 from .excel_layout import COLUMNS, DATABASES, SHEETS, SYSTEMS, TABLES, CellInvalid, SheetSpec
 from .models import Column, Database, DataTable, InformationSystem
 from .services import asset_get
 
 _TEMPLATE_ROWS = 2000
-# An .xlsx is a zip: a 20 MB upload can unpack to gigabytes. Its central directory declares each member's
-# size and Python's zipfile never inflates a member past it, so summing the declared sizes bounds the work.
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 100_000  # per sheet
 MAX_ERRORS = 500  # listed; the rest are counted
-
-
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int  # as Excel numbers it; 0 for the sheet or file as a whole
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.sheet} " + (_("第 %(row)s 行") % {"row": self.row} if self.row else "")
-        return f"{where.strip()} {self.column}: {self.message}" if self.column else f"{where.strip()}: {self.message}"
 
 
 class AssetImportError(Exception):
@@ -110,35 +92,31 @@ class Row:
 def _read_sheet(book: Any, spec: SheetSpec, errors: _Problems) -> list[Row]:
     if spec.title not in book.sheetnames:
         if spec is SYSTEMS:
-            errors.append(RowError(spec.title, 0, "", _("缺少工作表")))
+            errors.append(RowError(0, "", _("缺少工作表"), sheet=spec.title))
         return []
     rows = book[spec.title].iter_rows(values_only=True)
     names = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
     missing = [col.header for col in spec.columns if col.required and col.header not in names]
     if missing:
-        errors.append(RowError(spec.title, 1, "", _("表头缺少列：%(columns)s") % {"columns": "、".join(missing)}))
+        message = _("表头缺少列：%(columns)s") % {"columns": "、".join(missing)}
+        errors.append(RowError(1, "", message, sheet=spec.title))
         return []
     index = {col.header: names.index(col.header) for col in spec.columns if col.header in names}
     parsed: list[Row] = []
     seen: dict[tuple[str, ...], int] = {}
-    filled = 0
-    for number, cells in enumerate(rows, start=2):
-        if all(cell is None or str(cell).strip() == "" for cell in cells):
-            continue
-        filled += 1
-        if filled > MAX_ROWS:
-            message = _("超过 %(max)s 行数据，请分成几个文件导入") % {"max": f"{MAX_ROWS:,}"}
-            errors.append(RowError(spec.title, number, "", message))
-            break
-        row = _parse_row(spec, number, cells, index, errors)
-        if row is None:
-            continue
-        if row.key(spec) in seen:
-            message = _("与第 %(row)s 行重复") % {"row": seen[row.key(spec)]}
-            errors.append(RowError(spec.title, number, spec.columns[len(spec.key) - 1].header, message))
-            continue
-        seen[row.key(spec)] = number
-        parsed.append(row)
+    try:
+        for number, cells in data_rows(rows):
+            row = _parse_row(spec, number, cells, index, errors)
+            if row is None:
+                continue
+            if row.key(spec) in seen:
+                message = _("与第 %(row)s 行重复") % {"row": seen[row.key(spec)]}
+                errors.append(RowError(number, spec.columns[len(spec.key) - 1].header, message, sheet=spec.title))
+                continue
+            seen[row.key(spec)] = number
+            parsed.append(row)
+    except TooManyRows as over:
+        errors.append(RowError(over.row, "", over.message, sheet=spec.title))
     return parsed
 
 
@@ -153,11 +131,11 @@ def _parse_row(
         try:
             value = col.parse(raw)
         except CellInvalid as problem:
-            errors.append(RowError(spec.title, number, col.header, str(problem)))
+            errors.append(RowError(number, col.header, str(problem), sheet=spec.title))
             ok = False
             continue
         if col.required and value in (None, ""):
-            errors.append(RowError(spec.title, number, col.header, _("必填")))
+            errors.append(RowError(number, col.header, _("必填"), sheet=spec.title))
             ok = False
         values[col.attr] = value
     return Row(number, values) if ok else None
@@ -177,38 +155,21 @@ def _check_parents(department: Department, sheets: dict[str, list[Row]], errors:
         for row in sheets[spec.title]:
             key = row.key(spec)[:depth]
             if (key[0] if depth == 1 else key) not in known:
-                errors.append(
-                    RowError(spec.title, row.number, header, _("找不到 “%(name)s”") % {"name": " / ".join(key)})
-                )
-
-
-def _check_unzipped_size(file: IO[bytes]) -> None:
-    try:
-        with zipfile.ZipFile(file) as archive:
-            size = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
-        raise AssetImportError([RowError(_("文件"), 0, "", _("不是有效的 .xlsx 文件"))]) from None
-    finally:
-        file.seek(0)
-    if size > MAX_UNZIPPED_BYTES:
-        message = _("解压后超过 %(max)s MB，无法导入；请删去无关的工作表、图片或分成几个文件") % {
-            "max": MAX_UNZIPPED_BYTES // (1024 * 1024)
-        }
-        raise AssetImportError([RowError(_("文件"), 0, "", message)])
+                message = _("找不到 “%(name)s”") % {"name": " / ".join(key)}
+                errors.append(RowError(row.number, header, message, sheet=spec.title))
 
 
 def assets_from_xlsx(file: IO[bytes], *, department: Department) -> dict[str, list[Row]]:
     """Every sheet's parsed rows; raises AssetImportError listing every bad row of every sheet."""
-    _check_unzipped_size(file)
     try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        raise AssetImportError([RowError(_("文件"), 0, "", _("不是有效的 .xlsx 文件"))]) from None
+        book = open_workbook(file)
+    except WorkbookUnreadable as refused:
+        raise AssetImportError([RowError(0, "", refused.message, sheet=_("文件"))]) from None
     errors = _Problems()
     sheets = {spec.title: _read_sheet(book, spec, errors) for spec in SHEETS}
     _check_parents(department, sheets, errors)
     if not errors and not any(sheets.values()):
-        errors.append(RowError(_("文件"), 0, "", _("文件中没有数据行")))
+        errors.append(RowError(0, "", _("文件中没有数据行"), sheet=_("文件")))
     errors.raise_if_any()
     return sheets
 

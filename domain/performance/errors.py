@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from domain.spreadsheet import RowError  # callers import it from here too
+
 
 class PerformanceError(Exception):
     """A rule of 绩效通 refused the operation; `message` is for the person who asked."""
@@ -59,17 +61,6 @@ class ValuesInvalid(PerformanceError):
         self.errors = errors
         summary = "；".join(f"{name}: {message}" for name, message in errors.items())
         super().__init__(_("填报数据有误：%(summary)s") % {"summary": summary})
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as Excel numbers it; 0 for the file as a whole
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _("第 %(row)s 行") % {"row": self.row} if self.row else _("文件")
-        return f"{where} {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
 class ValuesImportError(PerformanceError):

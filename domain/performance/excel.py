@@ -5,14 +5,15 @@ row number as Excel shows it, and one bad row means nothing is imported.
 """
 
 import io
-import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
+
+from domain.spreadsheet import TooManyRows, WorkbookUnreadable, data_rows, open_first_sheet
 
 from .choices import FieldKind, UnitRole
 from .errors import RowError, ValuesImportError
@@ -116,12 +117,16 @@ def _row(
     return values, errors
 
 
-def _workbook_rows(file: IO[bytes]) -> list[tuple[Any, ...]]:
+def _workbook_rows(file: IO[bytes]) -> Iterator[tuple[Any, ...]]:
     try:
-        sheet = load_workbook(file, read_only=True).worksheets[0]
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, IndexError):
-        raise ValuesImportError([RowError(0, "", _("不是有效的 .xlsx 文件"))]) from None
-    return [tuple(row) for row in sheet.iter_rows()]
+        sheet = open_first_sheet(file, data_only=False)
+    except WorkbookUnreadable as refused:
+        raise ValuesImportError([RowError(0, "", refused.message)]) from None
+    return (tuple(row) for row in sheet.iter_rows())
+
+
+def _cell_blank(cell: Any) -> bool:
+    return blank(getattr(cell, "value", None))
 
 
 def values_from_xlsx(*, round_id: int, file: IO[bytes]) -> dict[int, dict[str, Any]]:
@@ -129,26 +134,30 @@ def values_from_xlsx(*, round_id: int, file: IO[bytes]) -> dict[int, dict[str, A
     fields = list(DataField.objects.filter(round_id=round_id))
     units = {u.department.code: u.pk for u in RoundUnit.objects.filter(round_id=round_id).select_related("department")}
     rows = _workbook_rows(file)
-    columns = _columns([c.value for c in rows[0]] if rows else [], fields)
+    header = next(rows, ())
+    columns = _columns([c.value for c in header], fields)
     if isinstance(columns, list):
         raise ValuesImportError(columns)
     parsed: dict[int, dict[str, Any]] = {}
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
-    for number, cells in enumerate(rows[1:], start=2):
-        if all(blank(getattr(c, "value", None)) for c in cells):
-            continue
-        code = str(cells[columns[CODE]].value or "").strip() if columns[CODE] < len(cells) else ""
-        values, row_errors = _row(number, cells, fields, columns)
-        if code not in units:
-            row_errors.insert(0, RowError(number, CODE, _("“%(code)s” 不是本轮的评估或对标单位") % {"code": code}))
-        elif code in first_seen:
-            row_errors.insert(0, RowError(number, CODE, _("与第 %(row)s 行单位重复") % {"row": first_seen[code]}))
-        else:
-            first_seen[code] = number
-        errors += row_errors
-        if not row_errors:
-            parsed[units[code]] = values
+    try:
+        for number, cells in data_rows(rows, is_blank=_cell_blank):
+            code = str(cells[columns[CODE]].value or "").strip() if columns[CODE] < len(cells) else ""
+            values, row_errors = _row(number, cells, fields, columns)
+            if code not in units:
+                message = _("“%(code)s” 不是本轮的评估或对标单位") % {"code": code}
+                row_errors.insert(0, RowError(number, CODE, message))
+            elif code in first_seen:
+                message = _("与第 %(row)s 行单位重复") % {"row": first_seen[code]}
+                row_errors.insert(0, RowError(number, CODE, message))
+            else:
+                first_seen[code] = number
+            errors += row_errors
+            if not row_errors:
+                parsed[units[code]] = values
+    except TooManyRows as over:
+        errors.append(RowError(over.row, "", over.message))
     if not parsed and not errors:
         errors.append(RowError(0, "", _("文件中没有数据行")))
     if errors:

@@ -5,31 +5,19 @@ The whole file is checked before anything is written; every bad row is reported 
 """
 
 import io
-import zipfile
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
+
+from domain.spreadsheet import RowError, TooManyRows, WorkbookUnreadable, blank_cell, data_rows, open_first_sheet
 
 from .services import OverrideRow
 
 HEADERS = ("日期", "是否工作日", "说明")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 _NOTE_MAX = 200
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as Excel numbers it; 0 for the file as a whole
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _("第 %(row)s 行") % {"row": self.row} if self.row else _("文件")
-        return f"{where} {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
 class OverrideImportError(Exception):
@@ -60,10 +48,6 @@ def _parse_flag(value: Any) -> bool | None:
     return {"是": True, "否": False}.get(str(value).strip())
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _header_columns(header: tuple[Any, ...]) -> dict[str, int] | RowError:
     names = [str(cell).strip() if cell is not None else "" for cell in header]
     missing = [name for name in HEADERS[:2] if name not in names]
@@ -79,7 +63,7 @@ def _parse_row(number: int, cells: tuple[Any, ...], columns: dict[str, int]) -> 
 
     errors: list[RowError] = []
     day, flag, note = _parse_date(cell("日期")), _parse_flag(cell("是否工作日")), cell("说明")
-    if _blank(cell("日期")) or day is None:
+    if blank_cell(cell("日期")) or day is None:
         message = _("无法识别的日期 “%(value)s”，请用 2027-01-01 的格式")
         errors.append(RowError(number, "日期", message % {"value": cell("日期") or ""}))
     if flag is None:
@@ -96,32 +80,39 @@ def _parse_row(number: int, cells: tuple[Any, ...], columns: dict[str, int]) -> 
 def overrides_from_xlsx(file: IO[bytes]) -> list[OverrideRow]:
     """The rows of the first sheet; raises OverrideImportError listing every bad row."""
     try:
-        sheet = load_workbook(file, read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, IndexError):
-        raise OverrideImportError([RowError(0, "", _("不是有效的 .xlsx 文件"))])
+        sheet = open_first_sheet(file)
+    except WorkbookUnreadable as refused:
+        raise OverrideImportError([RowError(0, "", refused.message)]) from None
     rows = sheet.iter_rows(values_only=True)
     columns = _header_columns(next(rows, ()))
     if isinstance(columns, RowError):
         raise OverrideImportError([columns])
-    parsed: list[OverrideRow] = []
-    errors: list[RowError] = []
-    first_seen: dict[date, int] = {}
-    for number, cells in enumerate(rows, start=2):
-        if all(_blank(value) for value in cells):
-            continue
-        result = _parse_row(number, cells, columns)
-        if isinstance(result, list):
-            errors.extend(result)
-        elif result.day in first_seen:
-            errors.append(RowError(number, "日期", _("与第 %(row)s 行日期重复") % {"row": first_seen[result.day]}))
-        else:
-            first_seen[result.day] = number
-            parsed.append(result)
+    parsed, errors = _parse_rows(rows, columns)
     if not parsed and not errors:
         errors.append(RowError(0, "", _("文件中没有数据行")))
     if errors:
         raise OverrideImportError(errors)
     return parsed
+
+
+def _parse_rows(rows: Any, columns: dict[str, int]) -> tuple[list[OverrideRow], list[RowError]]:
+    parsed: list[OverrideRow] = []
+    errors: list[RowError] = []
+    first_seen: dict[date, int] = {}
+    try:
+        for number, cells in data_rows(rows):
+            result = _parse_row(number, cells, columns)
+            if isinstance(result, list):
+                errors.extend(result)
+            elif result.day in first_seen:
+                message = _("与第 %(row)s 行日期重复") % {"row": first_seen[result.day]}
+                errors.append(RowError(number, "日期", message))
+            else:
+                first_seen[result.day] = number
+                parsed.append(result)
+    except TooManyRows as over:
+        errors.append(RowError(over.row, "", over.message))
+    return parsed, errors
 
 
 def overrides_template_xlsx() -> bytes:

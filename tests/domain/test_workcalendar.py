@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from domain import spreadsheet
 from domain.workcalendar import excel, lunar, services
 from domain.workcalendar.models import OfficialYear, WorkdayOverride
 from domain.workcalendar.port import CalendarPort
@@ -206,6 +207,23 @@ def test_excel_import_creates_and_updates_overrides(
     }
     assert OfficialYear.objects.get().source == "国办" and changed_years == [2027]
     assert services.is_working_day(date(2027, 2, 20)) and not services.is_provisional(date(2027, 2, 20))
+
+
+def test_excel_file_over_the_row_or_unzipped_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like every importer, an override file is refused at the first data row over the row limit (naming
+    the limit), and as a whole when it unpacks larger than allowed; nothing is imported."""
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 2)
+    rows = [(f"2027-03-0{day}", "否", "") for day in range(1, 6)]
+    with pytest.raises(excel.OverrideImportError) as raised:
+        excel.overrides_from_xlsx(xlsx(*rows))
+    assert [(error.row, error.column) for error in raised.value.errors] == [(4, "")]
+    assert "超过 2 行" in str(raised.value)
+
+    monkeypatch.setattr(spreadsheet, "MAX_UNZIPPED_BYTES", 1024)
+    with pytest.raises(excel.OverrideImportError) as raised:
+        excel.overrides_from_xlsx(xlsx(("2027-03-01", "否", "")))
+    assert [error.row for error in raised.value.errors] == [0] and "解压后超过" in str(raised.value)
+    assert not WorkdayOverride.objects.exists()
 
 
 def test_excel_file_with_bad_rows_imports_nothing_and_names_every_row() -> None:

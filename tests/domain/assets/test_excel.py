@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from domain.assets import excel, services
+from domain import spreadsheet
+from domain.assets import services
 from domain.assets.excel import AssetImportError, assets_import_xlsx, assets_template_xlsx
 from domain.assets.models import Column, Database, DataTable, InformationSystem
 from tests import factories
@@ -225,7 +226,7 @@ def test_a_file_that_unpacks_to_more_than_100_mb_is_refused_unread(department):
 def test_a_sheet_with_more_rows_than_allowed_is_refused(department, monkeypatch):
     """A sheet holding more data rows than MAX_ROWS is one error at the first row over the limit, naming
     the limit; rows are not read further and nothing is imported."""
-    monkeypatch.setattr(excel, "MAX_ROWS", 2)
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 2)
     systems = [[f"系统{n}", "在用", None, None, None, None, None, None] for n in range(5)]
 
     with pytest.raises(AssetImportError) as caught:

@@ -5,6 +5,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from domain import spreadsheet
 from domain.performance import services
 from domain.performance.errors import NodeInvalid, TokenInvalid, ValuesImportError, ValuesInvalid
 from domain.performance.excel import values_template_xlsx
@@ -174,3 +175,23 @@ def test_an_excel_file_with_wrong_columns_or_no_workbook_is_refused() -> None:
     with pytest.raises(ValuesImportError) as caught:
         services.values_upload(round_id=a.round.pk, file=io.BytesIO(b"not a workbook"))
     assert caught.value.errors[0].row == 0
+
+
+def test_an_excel_file_over_the_row_or_unzipped_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like every importer, a data sheet is refused at the first data row over the row limit (naming the
+    limit), and as a whole when it unpacks larger than allowed; no unit's values are stored."""
+    a = build_round(submit=False, manual=False)
+    code = {k: u.department.code for k, u in a.units.items()}
+    header: list[object] = list(HEADER)
+    good: list[list[object]] = [[code[k], "", 60, 45, 96, 40, 70] for k in ("A", "B", "C")]
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 2)
+    with pytest.raises(ValuesImportError) as caught:
+        services.values_upload(round_id=a.round.pk, file=_upload([header, *good]))
+    assert [(e.row, e.column) for e in caught.value.errors] == [(4, "")]
+    assert "超过 2 行" in caught.value.message
+
+    monkeypatch.setattr(spreadsheet, "MAX_UNZIPPED_BYTES", 1024)
+    with pytest.raises(ValuesImportError) as caught:
+        services.values_upload(round_id=a.round.pk, file=_upload([header, good[0]]))
+    assert [e.row for e in caught.value.errors] == [0] and "解压后超过" in caught.value.message
+    assert all(u.values == {} for u in RoundUnit.objects.filter(round=a.round))

@@ -132,7 +132,7 @@ def entry_submit(*, entry_id: int, actor: Actor) -> CatalogEntry:
     entry_fields_check(entry_fields(entry))
     entry_transition(entry, "submit")
     entry.save(update_fields=["status", "updated_at"])
-    _start_approval(entry, actor, kind=ChangeKind.NEW, change=None)
+    approval_start(entry, actor, kind=ChangeKind.NEW, change=None)
     return entry
 
 
@@ -141,8 +141,8 @@ def change_submit(*, entry_id: int, fields: EntryFields, reason: str, actor: Act
     """Propose a 变更 of a published entry; it stays published as it is until the change is approved."""
     entry = _published_entry(entry_id, actor)
     change_fields_check(entry, fields)
-    change = _open_change(entry, ChangeKind.CHANGE, reason, actor, proposed=fields.as_json())
-    _start_approval(entry, actor, kind=ChangeKind.CHANGE, change=change)
+    change = change_open(entry, ChangeKind.CHANGE, reason, actor, proposed=fields.as_json())
+    approval_start(entry, actor, kind=ChangeKind.CHANGE, change=change)
     return change
 
 
@@ -150,8 +150,8 @@ def change_submit(*, entry_id: int, fields: EntryFields, reason: str, actor: Act
 def take_down_submit(*, entry_id: int, reason: str, actor: Actor) -> CatalogChange:
     """Propose a 下线 (take-down) of a published entry, with the reason, through the same gates."""
     entry = _published_entry(entry_id, actor)
-    change = _open_change(entry, ChangeKind.TAKE_DOWN, reason, actor, proposed={})
-    _start_approval(entry, actor, kind=ChangeKind.TAKE_DOWN, change=change)
+    change = change_open(entry, ChangeKind.TAKE_DOWN, reason, actor, proposed={})
+    approval_start(entry, actor, kind=ChangeKind.TAKE_DOWN, change=change)
     return change
 
 
@@ -191,7 +191,7 @@ def _published_entry(entry_id: int, actor: Actor) -> CatalogEntry:
     return entry
 
 
-def _open_change(
+def change_open(
     entry: CatalogEntry, kind: ChangeKind, reason: str, actor: Actor, *, proposed: dict[str, Any]
 ) -> CatalogChange:
     if not reason.strip():
@@ -201,7 +201,7 @@ def _open_change(
     )
 
 
-def _start_approval(entry: CatalogEntry, actor: Actor, *, kind: ChangeKind, change: CatalogChange | None) -> None:
+def approval_start(entry: CatalogEntry, actor: Actor, *, kind: ChangeKind, change: CatalogChange | None) -> None:
     instance_start(
         process_key=APPROVAL_PROCESS,
         actor=actor,

@@ -38,7 +38,7 @@ def item_data_type(physical: str) -> DataType:
 COLUMN_SOURCE = "assets.column"  # the 清洗比对 field source name of probed columns (domain.standards.sources)
 
 
-def _elements_for(columns: list[Column]) -> dict[int, int]:
+def column_elements(columns: list[Column]) -> dict[int, int]:
     """Column id → data element id: the steward-confirmed field mapping (清洗比对) first, else the one
     non-retired element whose 中文名称 is exactly the column's Chinese name (a suggestion the cataloguer
     sees on the draft); no guess when the name is ambiguous."""
@@ -60,7 +60,7 @@ def _elements_for(columns: list[Column]) -> dict[int, int]:
     return mapped
 
 
-def _item(column: Column, elements: dict[int, int]) -> ItemFields:
+def column_item(column: Column, elements: dict[int, int]) -> ItemFields:
     return ItemFields(
         name=column.comment.strip() or column.name,
         data_type=item_data_type(column.data_type),
@@ -77,7 +77,7 @@ def entry_create_from_table(*, table_id: int, classification_id: int, actor: Act
     platform's database exchange, not opened to the public; the cataloguer adjusts before submitting."""
     table = DataTable.objects.select_related("database__system").get(pk=table_id)
     columns = list(table.columns.filter(removed_at__isnull=True).order_by("position", "name"))
-    elements = _elements_for(columns)
+    elements = column_elements(columns)
     provider = table.department or table.database.owner
     cycle = table.update_cycle if table.update_cycle in UpdateCycle.values else UpdateCycle.OTHER
     fields = EntryFields(
@@ -91,6 +91,6 @@ def entry_create_from_table(*, table_id: int, classification_id: int, actor: Act
         share_method=ShareMethod.PLATFORM_DATABASE,
         open_type=OpenType.NONE,
         update_cycle=cycle,
-        items=tuple(_item(column, elements) for column in columns),
+        items=tuple(column_item(column, elements) for column in columns),
     )
     return entry_create(fields=fields, actor=actor)

@@ -28,8 +28,8 @@ from ..errors import CatalogError
 from ..models import CatalogChange, CatalogEntry, InfoItem
 from ..validation import EntryFields, ItemFields, entry_fields_check
 from ..versions import entry_fields
-from .entries import _open_change, _start_approval
-from .from_table import _elements_for, _item
+from .entries import approval_start, change_open
+from .from_table import column_elements, column_item
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +86,12 @@ def _follow_entry(entry_id: int, changes: list[SchemaChange]) -> CatalogChange |
     reason = _reason(changes)
     if before.items and not fields.items:
         # Nothing of the table is left to describe: the resource is gone, so propose taking it down.
-        change = _open_change(entry, ChangeKind.TAKE_DOWN, reason, SYSTEM, proposed={})
-        _start_approval(entry, SYSTEM, kind=ChangeKind.TAKE_DOWN, change=change)
+        change = change_open(entry, ChangeKind.TAKE_DOWN, reason, SYSTEM, proposed={})
+        approval_start(entry, SYSTEM, kind=ChangeKind.TAKE_DOWN, change=change)
         return change
     entry_fields_check(fields)
-    change = _open_change(entry, ChangeKind.CHANGE, reason, SYSTEM, proposed=fields.as_json())
-    _start_approval(entry, SYSTEM, kind=ChangeKind.CHANGE, change=change)
+    change = change_open(entry, ChangeKind.CHANGE, reason, SYSTEM, proposed=fields.as_json())
+    approval_start(entry, SYSTEM, kind=ChangeKind.CHANGE, change=change)
     return change
 
 
@@ -142,12 +142,12 @@ def _followed(entry: CatalogEntry, changes: list[SchemaChange], fields: EntryFie
         if item.column_id in gone_columns or (column is not None and column.table_id in gone_tables):
             continue
         if column is not None and item.column_id in changed:
-            followed = _item(column, {})
+            followed = column_item(column, {})
             item = replace(item, data_type=followed.data_type, length=followed.length)
         items.append(item)
     added = [columns[pk] for pk in sorted(_added_ids(changes)) if pk in columns]
-    elements = _elements_for(added)
-    items += [_item(column, elements) for column in added if column.pk not in {i.column_id for i in items}]
+    elements = column_elements(added)
+    items += [column_item(column, elements) for column in added if column.pk not in {i.column_id for i in items}]
     return replace(fields, items=tuple(items))
 
 

@@ -189,15 +189,19 @@ def test_download_only_for_people_who_may_see_the_case(case, media) -> None:  # 
 
 
 def test_the_person_who_started_the_case_downloads(case, media) -> None:  # type: ignore[no-untyped-def]
-    """An applicant without any role started the case: they may download its files, a stranger may not."""
+    """An applicant without any role started the case: they may download its files — the very bytes the
+    clerk uploaded, under the file's name — and a stranger may not."""
     _task, clerk = case
     applicant = f.user("applicant")
     instance = instance_start(process_key="purchase", actor=f.actor(applicant), department_id=f.department().pk)
     task = HumanTask.objects.get(instance=instance)
-    client_for(clerk).post(page(task), {"action": "attach", "file": pdf()})
+    uploaded = PDF + "申请人的合同 #2\n".encode()
+    client_for(clerk).post(page(task), {"action": "attach", "file": pdf("采购合同.pdf", uploaded)})
     attachment = Attachment.objects.get(instance=instance)
     response = client_for(applicant).get(download(attachment.pk))
     assert response.status_code == 200
+    assert b"".join(response.streaming_content) == uploaded  # type: ignore[attr-defined]
+    assert "filename*=utf-8''%E9%87%87%E8%B4%AD%E5%90%88%E5%90%8C.pdf" in response["Content-Disposition"]
     response.close()
     assert client_for(f.user("stranger")).get(download(attachment.pk)).status_code == 404
 

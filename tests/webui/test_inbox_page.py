@@ -180,10 +180,23 @@ def test_bulk_claim_without_htmx_redirects_with_messages(world) -> None:  # type
 
 
 def test_claim_requires_csrf(world) -> None:  # type: ignore[no-untyped-def]
-    _dept, _other, clerk, _colleague, _outsider = world
+    """A claim posted without the CSRF token (a forged form on another site) is refused by the CSRF check
+    and claims nothing; the same post with the token from the inbox page claims the task."""
+    dept, _other, clerk, _colleague, outsider = world
+    task = start("material_review", outsider, dept, "REQ-CSRF")
     client = Client(enforce_csrf_checks=True)
     client.force_login(clerk)
-    assert client.post(CLAIM, {"task_ids": ["1"]}).status_code == 403
+
+    forged = client.post(CLAIM, {"task_ids": [str(task.pk)]})
+
+    assert forged.status_code == 403 and "CSRF验证失败" in forged.content.decode()  # Django's CSRF refusal
+    assert HumanTask.objects.get(pk=task.pk).assignee_id is None
+    html = client.get(INBOX, {"tab": "group"}).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token is not None
+    response = client.post(CLAIM, {"task_ids": [str(task.pk)], "csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
+    assert HumanTask.objects.get(pk=task.pk).assignee_id == clerk.pk
 
 
 def _link(html: str, rel: str) -> str:

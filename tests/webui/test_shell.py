@@ -196,11 +196,21 @@ def test_pages_load_nothing_from_other_hosts(clerk_client: Client) -> None:
         assert hosts <= {"testserver", "www.w3.org"}, hosts
 
 
-@pytest.mark.parametrize("url", ["/supervision/", "/audit/"])
-def test_supervision_and_audit_explain_themselves_to_a_clerk(clerk_client: Client, url: str) -> None:
-    """Clerks are neither supervisors nor auditors: a 403 page that says so, not a crash."""
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("/supervision/", "您不是任何部门的督办人，因此没有可督办的任务"),
+        ("/audit/", "仅审计人员可查看审计记录"),
+    ],
+)
+def test_supervision_and_audit_explain_themselves_to_a_clerk(clerk_client: Client, url: str, reason: str) -> None:
+    """Clerks are neither supervisors nor auditors: a 403 page that says why (which role is missing), not
+    a crash and not a bare "forbidden"."""
     response = clerk_client.get(url)
     assert response.status_code == 403
+    html = response.content.decode()
+    assert reason in html
+    assert "Traceback" not in html
 
 
 def test_a_page_number_that_is_not_a_plain_number_shows_the_first_page(clerk_client: Client) -> None:

@@ -1,5 +1,6 @@
 """The task page: the JSON Schema form, draft, complete, return (退回), delegate, comments, escaping."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -177,10 +178,23 @@ def test_permission_denied_from_the_service_is_a_403(approval, monkeypatch) -> N
 
 
 def test_post_requires_csrf(approval) -> None:  # type: ignore[no-untyped-def]
+    """A draft posted without the CSRF token is refused by the CSRF check and the stored draft stays as it
+    was; the same post with the token from the task page saves it."""
     task, reviewer, _outsider = approval
+    human_task_claim(task_id=task.pk, actor=f.actor(reviewer))
     client = Client(enforce_csrf_checks=True)
     client.force_login(reviewer)
-    assert client.post(page(task), {"action": "draft"}).status_code == 403
+
+    forged = client.post(page(task), {"action": "draft", "opinion": "伪造"})
+
+    assert forged.status_code == 403 and "CSRF验证失败" in forged.content.decode()  # Django's CSRF refusal
+    assert HumanTask.objects.get(pk=task.pk).draft == {}
+    html = client.get(page(task)).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token is not None
+    response = client.post(page(task), {"action": "draft", "opinion": "伪造", "csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
+    assert HumanTask.objects.get(pk=task.pk).draft["opinion"] == "伪造"
 
 
 def test_return_with_an_opinion_on_a_two_step_diagram() -> None:

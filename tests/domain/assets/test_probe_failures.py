@@ -8,6 +8,7 @@ import pytest
 from domain.assets.errors import AssetInvalid
 from domain.assets.models import Column, Database, DataTable, ErrorKind, Probe, RunStatus, SchemaChange, SchemaSnapshot
 from domain.assets.probing.services import password_display, probe_run_start, probe_update
+from domain.assets.signals import schema_changes_applied
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +178,52 @@ def test_sqlite_probes_can_be_confined_to_configured_directories(make_probe, set
 
     assert caught.value.field == "database_name"
     assert make_probe(engine="sqlite", database_name=str(tmp_path / "allowed" / "a.sqlite3")).pk
+
+
+def registry_rows() -> list[tuple[Any, ...]]:
+    """Every table and column as stored, with its removal mark, in a stable order."""
+    tables = DataTable.objects.order_by("pk").values_list("pk", "name", "comment", "removed_at", "updated")
+    columns = Column.objects.order_by("pk").values_list(
+        "pk", "table_id", "name", "data_type", "length", "nullable", "comment", "removed_at"
+    )
+    return [*tables, *columns]
+
+
+def test_a_failed_run_after_a_successful_one_leaves_the_registry_as_it_was(
+    pg_server, closed_port, make_probe, django_capture_on_commit_callbacks, caplog
+):
+    """A probe that registered tables, then is pointed at a port where nothing listens: the second run
+    fails as 网络不通 and the registry keeps what the first run found — no table or column marked removed,
+    no change recorded, the last snapshot still the first run's, and the catalog is not told anything."""
+    pg_server.run(
+        "CREATE TABLE person (id integer PRIMARY KEY, name varchar(50) NOT NULL)",
+        "CREATE TABLE org (id integer PRIMARY KEY, uscc char(18))",
+    )
+    probe = make_probe(
+        engine="postgresql", host="127.0.0.1", port=5432, database_name=pg_server.name, username="postgres"
+    )
+    first = run_now(probe, django_capture_on_commit_callbacks)
+    assert first.status == RunStatus.SUCCEEDED, first.error_message
+    assert set(DataTable.objects.values_list("name", flat=True)) == {"person", "org"}
+    rows, changes = registry_rows(), list(SchemaChange.objects.order_by("pk").values_list("pk", flat=True))
+    probe_update(probe_id=probe.pk, data={"port": str(closed_port)})
+    sent: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        sent.append(kwargs)
+
+    schema_changes_applied.connect(receiver, weak=False)
+    try:
+        second = run_now(probe, django_capture_on_commit_callbacks)
+    finally:
+        schema_changes_applied.disconnect(receiver)
+
+    assert (second.status, second.error_kind) == (RunStatus.FAILED, ErrorKind.NETWORK), second.error_message
+    assert registry_rows() == rows
+    assert not DataTable.objects.filter(removed_at__isnull=False).exists()
+    assert not Column.objects.filter(removed_at__isnull=False).exists()
+    assert list(SchemaChange.objects.order_by("pk").values_list("pk", flat=True)) == changes
+    assert not SchemaChange.objects.filter(run=second).exists()
+    latest = SchemaSnapshot.objects.filter(probe=probe).order_by("-id").first()
+    assert latest is not None and latest.run_id == first.pk
+    assert sent == []

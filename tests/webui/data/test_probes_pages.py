@@ -173,7 +173,8 @@ def test_run_now_on_a_sqlite_probe_succeeds_and_lists_the_added_table(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     """Create a SQLite probe through the form, press 立即运行: the run ends succeeded, its page says so
-    (no more polling) and lists the table as added, and the registry holds the table."""
+    (no more polling) with the time it took (耗时 … 秒), lists the table as added, and the registry holds the
+    table."""
     path = sqlite_file(world.folder, "CREATE TABLE person (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL)")
     editor = client_for(world.editor)
     editor.post(
@@ -196,6 +197,9 @@ def test_run_now_on_a_sqlite_probe_succeeds_and_lists_the_added_table(
     assert run.status == RunStatus.SUCCEEDED
     html = editor.get(response["Location"]).content.decode()
     assert 'data-outcome="succeeded"' in html and 'hx-trigger="every 1s"' not in html
+    assert run.duration_ms is not None and f"耗时 {run.duration_ms / 1000:.2f} 秒" in html
+    ProbeRun.objects.filter(pk=run.pk).update(duration_ms=83456)  # a slow server: seconds, two decimals
+    assert "耗时 83.46 秒" in editor.get(response["Location"]).content.decode()
     group = html.split('data-table="person"', 1)[1].split("</section>", 1)[0]
     assert 'data-change="table_added"' in group and "2 个字段" in group
     assert DataTable.objects.filter(name="person", database__system=world.system).exists()

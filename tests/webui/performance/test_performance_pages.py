@@ -235,8 +235,9 @@ def test_home_is_the_systems_for_an_organiser_and_own_rounds_for_a_unit(organise
 
 
 def test_every_performance_page_loads_only_this_server_and_posts_with_csrf(organiser: Client) -> None:
-    """Each 绩效通 page (the sample objects named like the page-quality scan needs them) renders 200, loads
-    nothing from another host, and each POST form carries the CSRF token."""
+    """Each 绩效通 page (the sample objects named like the page-quality scan needs them) renders 200 (only
+    a questionnaire under performance/q/ may be 404: its round is closed), loads nothing from another host,
+    and each POST form carries the CSRF token."""
     from tests.webui.test_page_quality import EXTERNAL, _forms_without_token, site_routes
 
     a = pb.scored(pb.build_round())
@@ -256,7 +257,9 @@ def test_every_performance_page_loads_only_this_server_and_posts_with_csrf(organ
         if response.status_code in (302, 405) or "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
-        assert response.status_code in (200, 404), route.path  # the questionnaire of a closed round: 404
+        if route.path.startswith("performance/q/") and response.status_code == 404:
+            continue  # the questionnaire of a closed round (the sample round is scored): 404 by design
+        assert response.status_code == 200, route.path
         assert not EXTERNAL.findall(html), route.path
         assert not _forms_without_token(html), route.path
         scanned.append(route.path)

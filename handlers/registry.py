@@ -37,6 +37,8 @@ class ServiceCall:
     task_id: str
     idempotency_key: str
     business_key: str = ""
+    # The user whose step queued the call (who completed the task before it); None when the system did.
+    queued_by_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def get(self, name: str, default: Any = None) -> Any:

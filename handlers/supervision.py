@@ -89,6 +89,7 @@ def progress_record(call: ServiceCall) -> dict[str, Any]:
         problems=_problems(call),
         reporter=_text(call, "reporter"),
         idempotency_key=call.idempotency_key,
+        submitted_by_id=call.queued_by_id,
     )
     return {"report_id": report.pk, "problems": report.problems.count()}
 
@@ -105,6 +106,7 @@ def unit_complete(call: ServiceCall) -> dict[str, Any]:
         summary=_text(call, "summary"),
         reporter=_text(call, "reporter"),
         idempotency_key=call.idempotency_key,
+        submitted_by_id=call.queued_by_id,
     )
     return {"report_id": report.pk}
 

@@ -216,6 +216,10 @@ class ServiceJob(models.Model):
     params = models.JSONField(default=dict, blank=True)
     result_variable = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
+    # The person whose step queued the job (completing the task before it); None for the system.
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     # Bumped each time the job is sent again (sweeper, resume, incident retry): a message carrying an

@@ -14,7 +14,10 @@ from webui.views import (
     notifications,
     supervision,
     supervision_items,
+    supervision_items_plan,
     supervision_items_problems,
+    supervision_ranking,
+    supervision_reports,
     workbench,
 )
 from webui.views.attachments import attachment_download
@@ -120,6 +123,15 @@ class SupervisionApp(Application):
         "items/<int:item_id>/write-off/", supervision_items.item_write_off, name="item_write_off"
     )
     item_split_path = path("items/<int:item_id>/split/", supervision_items.item_split, name="item_split")
+    milestone_add_path = path(
+        "items/<int:item_id>/milestones/", supervision_items_plan.milestone_add, name="milestone_add"
+    )
+    milestone_done_path = path(
+        "milestones/<int:milestone_id>/done/", supervision_items_plan.milestone_done, name="milestone_done"
+    )
+    attachment_add_path = path(
+        "items/<int:item_id>/attachments/", supervision_items_plan.attachment_add, name="attachment_add"
+    )
     item_attachment_path = path(
         "items/attachments/<int:attachment_id>/", supervision_items.item_attachment, name="item_attachment"
     )
@@ -129,6 +141,36 @@ class SupervisionApp(Application):
     )
     problem_assign_path = path(
         "problems/<int:problem_id>/assign/", supervision_items_problems.problem_assign, name="problem_assign"
+    )
+    ranking_path = path("ranking/", supervision_ranking.ranking, name="ranking")
+    ranking_publish_path = path("ranking/publish/", supervision_ranking.ranking_publish_view, name="ranking_publish")
+    ranking_snapshots_path = path("ranking/snapshots/", supervision_ranking.snapshot_list, name="ranking_snapshots")
+    ranking_snapshot_path = path(
+        "ranking/snapshots/<int:snapshot_id>/", supervision_ranking.snapshot_page, name="ranking_snapshot"
+    )
+    ranking_snapshot_verify_path = path(
+        "ranking/snapshots/<int:snapshot_id>/verify/",
+        supervision_ranking.snapshot_verify,
+        name="ranking_snapshot_verify",
+    )
+    ranking_snapshot_xlsx_path = path(
+        "ranking/snapshots/<int:snapshot_id>/xlsx/",
+        supervision_ranking.snapshot_download,
+        name="ranking_snapshot_xlsx",
+    )
+    reports_path = path("reports/", supervision_reports.reports, name="reports")
+    reports_download_path = path("reports/download/", supervision_reports.report_download, name="reports_download")
+    reports_stored_xlsx_path = path(
+        "reports/stored/<int:report_id>/xlsx/",
+        supervision_reports.stored_report_download,
+        {"kind": "xlsx"},
+        name="reports_stored_xlsx",
+    )
+    reports_stored_pdf_path = path(
+        "reports/stored/<int:report_id>/pdf/",
+        supervision_reports.stored_report_download,
+        {"kind": "pdf"},
+        name="reports_stored_pdf",
     )
 
 

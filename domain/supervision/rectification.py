@@ -8,7 +8,9 @@ own, and a system actor would let anyone who can reach it put items on units in 
 access.py rightly refuses the system actor anyway. The refusal raises inside the requesting transaction
 (the signal is sent there), so no rectification is left claiming a supervision that does not exist.
 
-Imported once by SupervisionConfig.ready(): the @receiver below connects on import."""
+When the item is closed (办结), its rectification is closed too (已办结).
+
+Imported once by SupervisionConfig.ready(): the @receivers below connect on import."""
 
 from typing import Any
 
@@ -31,6 +33,7 @@ from .errors import NotPermitted, SupervisionError, WrongStatus
 from .models import SupervisionItem
 from .ranking import office_department_code
 from .services import PROCESS_KEY, ItemFields, item_create, item_dispatch
+from .signals import item_closed
 
 
 def _office() -> Department:
@@ -92,3 +95,11 @@ def on_rectification_requested(sender: Any, *, rectification: Rectification, act
     rectification_supervise(rectification_id=rectification.pk, actor=actor)
     # The sender returns this very object: let it show what supervision made of it.
     rectification.refresh_from_db(fields=["status", "supervision_ref"])
+
+
+@receiver(item_closed, dispatch_uid="supervision.rectification_item_closed")
+def on_item_closed(sender: Any, *, item: SupervisionItem, **kwargs: Any) -> None:
+    """The unit has rectified: the supervision item opened for it is done."""
+    Rectification.objects.filter(supervision_ref=str(item.pk), status=RectificationStatus.OPENED).update(
+        status=RectificationStatus.CLOSED
+    )

@@ -9,9 +9,12 @@ green otherwise.
 An item takes the worst colour of its open units (a split item: of its sub-items' units); a closed item,
 or one not yet handed to its units, has none."""
 
+import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -91,15 +94,34 @@ def _units_with_progress() -> QuerySet[SupervisionUnit]:
     return SupervisionUnit.objects.select_related("department").annotate(latest_percent=Subquery(latest))
 
 
-def _late(now: datetime, prefix: str = "") -> Q:
-    """`unit_late` in SQL, over the item's units (prefix "children__": its sub-items' units)."""
-    units = f"{prefix}units__"
-    at_work = Q(**{f"{units}status__in": (UnitStatus.ASSIGNED, UnitStatus.HANDLING), f"{units}due_at__lt": now})
-    sent_late = Q(**{f"{units}status": UnitStatus.IN_REVIEW, f"{units}submitted_at__gt": F(f"{units}due_at")})
-    return at_work | sent_late
+class ItemRows:
+    """The task list as Django's Paginator wants it: `count()` in the database, and a slice loads only
+    its own items (with their units, sub-items and latest progress), so a page costs the same however many
+    items the office holds. Iterating gives every row."""
+
+    def __init__(self, items: QuerySet[SupervisionItem], now: datetime) -> None:
+        self._items = items
+        self._now = now
+
+    def count(self) -> int:
+        return self._items.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[ItemRow]:
+        return self._rows(self._items[index])
+
+    def __iter__(self) -> Iterator[ItemRow]:
+        return iter(self._rows(self._items))
+
+    def _rows(self, items: QuerySet[SupervisionItem]) -> list[ItemRow]:
+        units = Prefetch("units", queryset=_units_with_progress())
+        child_units = Prefetch("children__units", queryset=_units_with_progress())
+        return [_item_row(item, self._now) for item in items.prefetch_related(units, "children", child_units)]
 
 
-def item_list(
+def item_rows(
     *,
     status: str = "",
     source: str = "",
@@ -107,14 +129,17 @@ def item_list(
     office_id: int | None = None,
     overdue: bool | None = None,
     colour: str = "",
+    q: str = "",
     top_level: bool = True,
     now: datetime | None = None,
-) -> list[ItemRow]:
+) -> ItemRows | list[ItemRow]:
     """任务清单: items (by default without their sub-items, which show under the parent), newest first.
 
     `department_id`: items where that department is a lead or co-unit (of the item or a sub-item);
-    `overdue`: items with an open unit past its due time (False: those without); `colour`: the item's
-    colour (computed, so it filters after the database has)."""
+    `overdue`: items with an open unit past its due time (False: those without); `q`: text in the title or
+    the source reference. Everything but the colour filters in the database and pages lazily (ItemRows).
+    The colour is computed (working days, progress against time used), so a colour filter narrows in the
+    database to the items that can have it, then computes: a list."""
     now = now or timezone.now()
     items = SupervisionItem.objects.select_related("office", "parent")
     if top_level:
@@ -125,17 +150,56 @@ def item_list(
         items = items.filter(source=source)
     if office_id is not None:
         items = items.filter(office_id=office_id)
+    if q:
+        items = items.filter(Q(title__icontains=q) | Q(source_reference__icontains=q))
     if department_id is not None:
-        items = items.filter(Q(units__department_id=department_id) | Q(children__units__department_id=department_id))
-    late = _late(now) | _late(now, "children__")
+        items = items.filter(_of_units(SupervisionUnit.objects.filter(department_id=department_id)))
+    late = _of_units(_late_units(now))
     if overdue is True:
         items = items.filter(late)
     elif overdue is False:
         items = items.exclude(late)
-    units = Prefetch("units", queryset=_units_with_progress())
-    child_units = Prefetch("children__units", queryset=_units_with_progress())
-    rows = [_item_row(item, now) for item in items.distinct().prefetch_related(units, "children", child_units)]
-    return [row for row in rows if not colour or row.colour == colour]
+    if not colour:
+        return ItemRows(items, now)
+    return [row for row in ItemRows(_may_have_colour(items, colour, now), now) if row.colour == colour]
+
+
+def item_list(**filters: Any) -> list[ItemRow]:
+    """Every row `item_rows` selects (for reports and tests; pages use `item_rows` and slice)."""
+    return list(item_rows(**filters))
+
+
+def _of_units(units: QuerySet[SupervisionUnit]) -> Q:
+    """Items one of `units` belongs to, or whose sub-item it belongs to. (No NULL parent ids in the
+    subquery: `NOT IN` a list holding NULL is never true, which would empty every `exclude`.)"""
+    parents = units.filter(item__parent__isnull=False).values("item__parent_id")
+    return Q(pk__in=units.values("item_id")) | Q(pk__in=parents)
+
+
+def _late_units(now: datetime) -> QuerySet[SupervisionUnit]:
+    """`unit_late` in SQL."""
+    at_work = Q(status__in=(UnitStatus.ASSIGNED, UnitStatus.HANDLING), due_at__lt=now)
+    sent_late = Q(status=UnitStatus.IN_REVIEW, submitted_at__gt=F("due_at"))
+    return SupervisionUnit.objects.filter(at_work | sent_late)
+
+
+def _may_have_colour(items: QuerySet[SupervisionItem], colour: str, now: datetime) -> QuerySet[SupervisionItem]:
+    """A necessary condition for the colour, in SQL: closed or undispatched items have none; red needs a
+    late unit; the others need an open unit that is not late (yellow: returned or handling; blue: due within
+    the blue window). What is left is computed exactly."""
+    items = items.exclude(status__in=CLOSED_ITEM_STATUSES).exclude(status=ItemStatus.REGISTERED, dispatched_at=None)
+    late = _of_units(_late_units(now))
+    if colour == Colour.RED:
+        return items.filter(late)
+    open_units = SupervisionUnit.objects.exclude(status=UnitStatus.DONE).exclude(due_at=None)
+    if colour == Colour.YELLOW:
+        open_units = open_units.filter(Q(returned_count__gt=0) | Q(status=UnitStatus.HANDLING))
+    elif colour == Colour.BLUE:
+        horizon = calendar().add_working_days(now, math.ceil(blue_working_days()) + 1).at
+        open_units = open_units.filter(due_at__lte=horizon)
+    if colour == Colour.GREEN:
+        return items
+    return items.filter(_of_units(open_units)).exclude(late)
 
 
 def _item_row(item: SupervisionItem, now: datetime) -> ItemRow:
@@ -152,7 +216,7 @@ def _item_row(item: SupervisionItem, now: datetime) -> ItemRow:
 
 def item_reports(*, item_id: int) -> QuerySet[ProgressReport]:
     """An item's progress and completion reports, newest first."""
-    return ProgressReport.objects.filter(item_id=item_id).select_related("unit__department")
+    return ProgressReport.objects.filter(item_id=item_id).select_related("unit__department", "submitted_by")
 
 
 def problem_pool(

@@ -50,6 +50,7 @@ def job_execute(*, job_id: int, dispatch: int | None = None) -> str:
         task_id=str(job.spiff_task_id),
         idempotency_key=job.idempotency_key,
         business_key=business_key,
+        queued_by_id=job.queued_by_id,
     )
     try:
         result = get_handler(job.operator).func(call)

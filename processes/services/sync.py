@@ -211,6 +211,7 @@ def sync_jobs(step: "Step") -> None:
             params=view.params,
             result_variable=view.result_variable,
             idempotency_key=key if not previous else f"{key}:{len(previous) + 1}",
+            queued_by_id=step.actor.user_id,
             enqueued_at=timezone.now(),
         )
         step.new_job_ids.append(job.pk)

@@ -182,10 +182,10 @@ def test_two_units_one_returned_one_extended_reports_on_the_cycle_then_closed_an
     assert "西湖区民政局（协办单位）：按期办结，经批准延期 5 个工作日。" in notice.body
     assert ProcessInstance.objects.get().status == "completed"
     assert not HumanTask.objects.filter(status="open").exists() and not TimerSchedule.objects.exists()
-    kinds = list(
-        ProgressReport.objects.filter(unit__department=lead).order_by("submitted_at").values_list("kind", flat=True)
-    )
-    assert kinds == ["progress", "completion", "completion"]
+    reports = ProgressReport.objects.filter(unit__department=lead).order_by("submitted_at")
+    assert [r.kind for r in reports] == ["progress", "completion", "completion"]
+    # Each report records the account that submitted its task, not only the typed 填报人.
+    assert {r.submitted_by_id for r in reports} == {world["lead_handler"].pk}
 
 
 def test_a_refused_completion_needs_an_opinion(world: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -531,7 +532,28 @@ def _supervision_performance_samples(w: World) -> dict[str, str]:
     }
 
 
-def test_no_page_loads_anything_from_another_host(world: World, settings: Any) -> None:
+def _ranking_report_samples(w: World) -> dict[str, str]:
+    """督查晾晒 and 进展报告: a published ranking of last month and a stored monthly report of the office named
+    with markup (made by _supervision_performance_samples)."""
+    from django.core.files.base import ContentFile
+
+    from domain.supervision.models import MonthlyReport
+    from domain.supervision.ranking import ranking_period, ranking_publish
+
+    office = f.department("330106-DCS", "<b>督查室</b>")
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
+    period = ranking_period(last_month.year, month=last_month.month)
+    snapshot = ranking_publish(
+        period_start=period.start, period_end=period.end, actor=f.actor(w.admin), office_id=office.pk
+    )
+    report = MonthlyReport(office=office, month=last_month.replace(day=1), generated_at=timezone.now())
+    report.xlsx.save("r.xlsx", ContentFile(b"PK"), save=False)
+    report.pdf.save("r.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    report.save()
+    return {"snapshot_id": str(snapshot.pk), "report_id": str(report.pk)}
+
+
+def test_no_page_loads_anything_from_another_host(world: World, settings: Any, tmp_path: Path) -> None:
     """Every page the resolver knows, rendered with real objects, links and loads only this server
     (static files, never a CDN); and each of its POST forms carries the CSRF token."""
     w = world
@@ -550,7 +572,8 @@ def test_no_page_loads_anything_from_another_host(world: World, settings: Any) -
         ),
     }
     settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": ["/nonexistent"]}  # the sample probe's folder
-    for more in (_data_samples(w), _supervision_performance_samples(w)):
+    settings.MEDIA_ROOT = str(tmp_path)  # uploaded and generated files of the samples
+    for more in (_data_samples(w), _supervision_performance_samples(w), _ranking_report_samples(w)):
         # Routes are sampled by parameter name: two apps naming different objects alike would test one of
         # them with the other's id (a 404 on PostgreSQL, where ids differ, and a silent pass on SQLite).
         assert not samples.keys() & more.keys(), samples.keys() & more.keys()

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from domain.directory.models import Department
 from domain.supervision import services as supervision_services
-from domain.supervision.choices import Colour, ItemStatus, Source
+from domain.supervision.access import is_unit_handler
+from domain.supervision.choices import CLOSED_ITEM_STATUSES, Colour, ItemStatus, Source
 from domain.supervision.errors import ItemInvalid, SupervisionError
 from domain.supervision.models import ItemAttachment, SupervisionItem
-from domain.supervision.selectors import item_list, item_reports, problem_pool, unit_colour
+from domain.supervision.selectors import item_reports, item_rows, problem_pool, unit_colour
 from processes.models import ProcessInstance
 from webui.views.paging import int_or_none, paginate
 
@@ -57,23 +58,22 @@ def _filters(data: QueryDict) -> dict[str, Any]:
 @login_required
 @require_GET
 def item_index(request: HttpRequest) -> HttpResponse:
-    """任务清单: the items the user may see, filtered; a page of 25 (the colour is computed per item)."""
+    """任务清单: the items the user may see, filtered; a page of 25 loaded by itself (see item_rows)."""
     actor = actor_of(request)
     scope = list_scope(actor)
     if scope.nothing:
         return forbidden(request, "")
     chosen = _filters(request.GET)
     department = scope.department_id if scope.department_id is not None else chosen["unit"]
-    rows = item_list(
+    rows = item_rows(
         status=chosen["status"],
         source=chosen["source"],
         department_id=department,
         office_id=scope.office_id,
         overdue=chosen["overdue"],
         colour=chosen["colour"],
+        q=chosen["q"],
     )
-    if chosen["q"]:
-        rows = [row for row in rows if chosen["q"] in row.item.title or chosen["q"] in row.item.source_reference]
     context = {
         **paginate(rows, request.GET, PAGE_SIZE),
         "filters": chosen,
@@ -162,6 +162,9 @@ def item_page(request: HttpRequest, item_id: int) -> HttpResponse:
         "case_id": _case_id(item),
         "may_dispatch": editable,
         "may_write_off": manage and item.status == ItemStatus.COMPLETED,
+        # Checkpoints and files while the item is open; units' handlers may tick checkpoints off.
+        "may_plan": manage and item.status not in CLOSED_ITEM_STATUSES,
+        "may_tick_milestones": manage or is_unit_handler(actor, item),
         "split_rows": split_rows(None, units) if units else [],
         "colours": Colour.choices,
         "section": "items",

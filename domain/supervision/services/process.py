@@ -16,6 +16,7 @@ from processes.ports import calendar
 from ..choices import CLOSED_ITEM_STATUSES, ItemStatus, ReportKind, UnitStatus
 from ..errors import ItemInvalid, WrongStatus
 from ..models import Problem, ProgressReport, ReviewRecord, SupervisionItem, SupervisionUnit, UnitExtension
+from ..signals import item_closed
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -140,7 +141,9 @@ def progress_record(
 
 
 @transaction.atomic
-def unit_complete(*, unit_id: int, summary: str, reporter: str = "", idempotency_key: str) -> ProgressReport:
+def unit_complete(
+    *, unit_id: int, summary: str, reporter: str = "", idempotency_key: str, submitted_by_id: int | None = None
+) -> ProgressReport:
     """办结报告: the unit reports its work done; the office reviews it next."""
     done = ProgressReport.objects.filter(idempotency_key=idempotency_key).first()
     if done is not None:
@@ -157,6 +160,7 @@ def unit_complete(*, unit_id: int, summary: str, reporter: str = "", idempotency
         text=summary.strip(),
         percent=100,
         reporter=reporter.strip()[:100],
+        submitted_by_id=submitted_by_id,
         submitted_at=now,
         idempotency_key=idempotency_key,
     )
@@ -219,12 +223,14 @@ def item_close(*, item_id: int) -> SupervisionItem:
         raise WrongStatus(_("还有承办单位未办结。"))
     item.status, item.closed_at = ItemStatus.COMPLETED, timezone.now()
     item.save(update_fields=["status", "closed_at"])
+    item_closed.send(sender=SupervisionItem, item=item)
     if item.parent_id is not None:
         parent = SupervisionItem.objects.select_for_update().get(pk=item.parent_id)
         open_parts = parent.children.exclude(status__in=CLOSED_ITEM_STATUSES).exists()
         if parent.status not in CLOSED_ITEM_STATUSES and not open_parts:
             parent.status, parent.closed_at = ItemStatus.COMPLETED, item.closed_at
             parent.save(update_fields=["status", "closed_at"])
+            item_closed.send(sender=SupervisionItem, item=parent)
     return item
 
 

@@ -2,6 +2,7 @@
 reports, and the per-unit figures the ranking (晾晒) is built from."""
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -9,7 +10,14 @@ import time_machine
 from domain.supervision import services as sup
 from domain.supervision.errors import ItemInvalid, NotPermitted
 from domain.supervision.models import SupervisionItem
-from domain.supervision.selectors import item_list, period_bounds, problem_pool, unit_performance
+from domain.supervision.selectors import (
+    ItemRows,
+    item_list,
+    item_rows,
+    period_bounds,
+    problem_pool,
+    unit_performance,
+)
 from tests import factories as f
 
 from . import builders as b
@@ -67,6 +75,35 @@ def test_the_task_list_filters_by_status_source_unit_overdue_and_colour() -> Non
     assert titles(item_list(department_id=w.outsider_department.pk, now=NOW)) == ["未交办"]
     row = next(r for r in everything if r.item.title == "滞后")
     assert {(u.unit.department_id, u.latest_percent) for u in row.units} == {(w.lead.pk, 10), (w.co.pk, None)}
+
+
+def test_a_page_of_the_task_list_loads_only_its_own_items(django_assert_max_num_queries: Any) -> None:
+    """The list counts in the database and a page slice loads 25 items whatever the office holds, with the
+    same number of queries for 30 items as for 60; the text filter runs in the database too."""
+    w = b.world()
+    for n in range(60):
+        b.running_item(w, b.at(6, 1), title=f"事项{n:02d}", source_reference=f"西政督〔2026〕{n}号")
+    rows = item_rows(now=NOW)
+    assert isinstance(rows, ItemRows) and rows.count() == 60
+    with django_assert_max_num_queries(6):
+        page = rows[25:50]
+    assert [row.item.title for row in page] == [f"事项{n:02d}" for n in range(34, 9, -1)]  # newest first
+    assert all(len(row.units) == 2 for row in page)
+    assert [row.item.title for row in item_rows(q="〔2026〕7号", now=NOW)] == ["事项07"]
+    assert item_rows(q="没有这个", now=NOW).count() == 0
+
+
+def test_a_colour_filter_computes_only_over_items_that_can_have_it() -> None:
+    """A colour filter narrows in SQL first (red: a late unit; every colour: an open, dispatched item), then
+    computes: only the late item is red, a closed one has no colour but is still "not overdue"."""
+    w = b.world()
+    late = b.running_item(w, b.at(6, 1), title="逾期", urgency="urgent", source="leader_instruction")
+    b.running_item(w, b.at(6, 1), title="正常", source="document")
+    closed = b.running_item(w, b.at(6, 1), title="已办结", source="document")
+    SupervisionItem.objects.filter(pk=closed.pk).update(status="completed")
+    assert [row.item.pk for row in item_rows(colour="red", now=NOW)] == [late.pk]
+    assert titles(item_list(colour="green", now=NOW)) == ["正常"]
+    assert titles(item_list(overdue=False, now=NOW)) == ["已办结", "正常"]
 
 
 def test_a_split_item_shows_its_sub_items_units() -> None:

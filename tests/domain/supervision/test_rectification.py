@@ -102,3 +102,24 @@ def test_a_benchmark_unit_is_not_sent_to_rectification() -> None:
         )
     assert refused.value.message == "对标单位不参与整改。"
     assert not SupervisionItem.objects.exists() and not Rectification.objects.exists()
+
+
+def test_the_rectification_is_closed_when_its_item_is() -> None:
+    """The unit signs for the item, reports completion, the office approves and the item closes (办结): the
+    rectification shows 已办结. Closing another item leaves it alone."""
+    from domain.supervision import services as sup
+
+    _office, inspector = office_and_inspector()
+    a = scored(build_round())
+    rectification = open_on_d(a, inspector)
+    item = SupervisionItem.objects.get()
+    sup.item_register(item_id=item.pk)
+    [unit] = item.units.all()
+    sup.unit_accept(unit_id=unit.pk, contact="联系人")
+    sup.unit_complete(unit_id=unit.pk, summary="共享率已提升到 95%", idempotency_key="rect-done")
+    rectification.refresh_from_db()
+    assert rectification.status == "opened", "reported but not yet approved"
+    sup.unit_finish(unit_id=unit.pk, opinion="整改到位", idempotency_key="rect-ok")
+    sup.item_close(item_id=item.pk)
+    rectification.refresh_from_db()
+    assert rectification.status == "closed"

@@ -53,6 +53,7 @@ bench: setup
 	$(BIN)/python -m tests.benchmarks.probe || status=1; \
 	$(BIN)/python -m tests.benchmarks.cleansing || status=1; \
 	$(BIN)/python -m tests.benchmarks.scoring || status=1; \
+	$(BIN)/python -m tests.benchmarks.task_list || status=1; \
 	exit $$status
 
 clean:

@@ -16,6 +16,10 @@ class PerformanceError(Exception):
         self.message = message
 
 
+class NotPermitted(PerformanceError):
+    """The person may not do this in 绩效通 (domain.performance.access names who may)."""
+
+
 class SystemFrozen(PerformanceError):
     """The indicator system is published; copy it to a new version to change it."""
 

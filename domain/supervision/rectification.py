@@ -3,9 +3,9 @@
 
 The item is registered in the name of the person who opened the rectification, who must therefore hold
 the supervision office role (督查员) in the office department, TONGBAN["SUPERVISION_OFFICE_DEPARTMENT"]
-(default "330106-DCS"). We do not register it as the system: `rectification_open` checks no role of its
-own, and a system actor would let anyone who can reach it put items on units in the office's name —
-access.py rightly refuses the system actor anyway. The refusal raises inside the requesting transaction
+(default "330106-DCS"). We do not register it as the system: `rectification_open` only checks that the
+person organises assessments, and a system actor would let every organiser put items on units in the
+office's name — access.py rightly refuses the system actor anyway. The refusal raises inside the requesting transaction
 (the signal is sent there), so no rectification is left claiming a supervision that does not exist.
 
 When the item is closed (办结), its rectification is closed too (已办结).

@@ -138,8 +138,8 @@ def item_rows(
     `department_id`: items where that department is a lead or co-unit (of the item or a sub-item);
     `overdue`: items with an open unit past its due time (False: those without); `q`: text in the title or
     the source reference. Everything but the colour filters in the database and pages lazily (ItemRows).
-    The colour is computed (working days, progress against time used), so a colour filter narrows in the
-    database to the items that can have it, then computes: a list."""
+    Red is exact in SQL (pages lazily too); the other colours are computed (working days, progress against
+    time used), so their filter narrows in the database to the items that can have them, then computes: a list."""
     now = now or timezone.now()
     items = SupervisionItem.objects.select_related("office", "parent")
     if top_level:
@@ -161,6 +161,8 @@ def item_rows(
         items = items.exclude(late)
     if not colour:
         return ItemRows(items, now)
+    if colour == Colour.RED:  # exact in SQL: a late unit makes an open item red whatever else
+        return ItemRows(_may_have_colour(items, colour, now), now)
     return [row for row in ItemRows(_may_have_colour(items, colour, now), now) if row.colour == colour]
 
 

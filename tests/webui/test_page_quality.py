@@ -518,7 +518,9 @@ def _supervision_performance_samples(w: World) -> dict[str, str]:
     indicator = perf.node_add(system_id=system.pk, parent_id=dimension.pk, name="指标", weight="100")
     perf.node_add(system_id=system.pk, parent_id=indicator.pk, name="评分点", weight="100", rule="manual")
     perf.system_publish(system_id=system.pk)
-    assessment = perf.round_create(system_id=system.pk, name="<b>轮次</b>", period="2026", unit_ids=[department_id])
+    assessment = perf.round_create(
+        system_id=system.pk, name="<b>轮次</b>", period="2026", unit_ids=[department_id], actor=admin
+    )
     unit = RoundUnit.objects.get(round=assessment)
     return {
         "item_id": str(item.pk),

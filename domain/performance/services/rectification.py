@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from processes.ports import Actor
 
+from ..access import ensure_organiser
 from ..choices import RectificationStatus
 from ..errors import NodeInvalid, WrongStatus
 from ..models import AssessmentRound, IndicatorNode, Rectification, RoundUnit, UnitScore
@@ -33,8 +34,10 @@ def _score_of(unit: RoundUnit, node: IndicatorNode) -> Decimal:
 def rectification_open(*, round_id: int, unit_id: int, node_id: int, actor: Actor, note: str = "") -> Rectification:
     """Ask the unit to rectify a low-scoring node; `rectification_requested` lets supervision open an item.
 
-    Refused when the node scores at or above the rectification line, or when one is already open.
+    Refused when the node scores at or above the rectification line, or when one is already open; the
+    organiser only (supervision then also wants a 督查员 of its office, see domain.supervision.rectification).
     """
+    ensure_organiser(actor)
     assessment = AssessmentRound.objects.get(pk=round_id)
     unit = RoundUnit.objects.select_related("department").get(pk=unit_id, round=assessment)
     node = IndicatorNode.objects.get(pk=node_id, system_id=assessment.system_id)

@@ -9,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from domain.directory.models import Department
+from processes.ports import Actor
 
+from ..access import ensure_organiser, in_unit, may_organise
 from ..choices import FieldKind, RoundStatus, SystemStatus, UnitRole
-from ..errors import NodeInvalid, TokenInvalid, WrongStatus
+from ..errors import NodeInvalid, NotPermitted, TokenInvalid, WrongStatus
 from ..excel import values_from_xlsx
 from ..models import AssessmentRound, DataField, IndicatorSystem, RoundUnit
 from ..values import field_name_problem, values_parsed
@@ -41,8 +43,10 @@ def round_create(
     period: str,
     unit_ids: Iterable[int],
     benchmark_ids: Iterable[int] = (),
+    actor: Actor,
 ) -> AssessmentRound:
     """A round of a published system over departments; benchmark units (对标) are scored but not ranked."""
+    ensure_organiser(actor)
     system = IndicatorSystem.objects.get(pk=system_id)
     if system.status != SystemStatus.PUBLISHED:
         raise WrongStatus(_("只能用已发布的指标体系开展评估"))
@@ -66,9 +70,10 @@ def round_create(
 
 @transaction.atomic
 def round_field_add(
-    *, round_id: int, name: str, label: str, kind: str = FieldKind.NUMBER, required: bool = True
+    *, round_id: int, name: str, label: str, kind: str = FieldKind.NUMBER, required: bool = True, actor: Actor
 ) -> DataField:
     """A datum every unit submits; `name` is the variable formulas use (e.g. shared_count)."""
+    ensure_organiser(actor)
     assessment = round_for_update(round_id, RoundStatus.COLLECTING)
     problem = field_name_problem(name)
     if problem:
@@ -92,9 +97,13 @@ def _store(unit: RoundUnit, raw: dict[str, Any], via: str) -> RoundUnit:
 
 
 @transaction.atomic
-def values_submit(*, unit_id: int, values: dict[str, Any], via: str = "form") -> RoundUnit:
-    """Replace a unit's data with `values` (field name → raw value); raises ValuesInvalid naming every bad field."""
+def values_submit(*, unit_id: int, values: dict[str, Any], actor: Actor, via: str = "form") -> RoundUnit:
+    """Replace a unit's data with `values` (field name → raw value); raises ValuesInvalid naming every bad field.
+
+    The organiser or the unit's own people; the questionnaire link has its own path (values_submit_by_token)."""
     unit = RoundUnit.objects.select_for_update().get(pk=unit_id)
+    if not (may_organise(actor) or in_unit(actor, unit)):
+        raise NotPermitted(_("只有评估组织方或本单位人员可以填报本单位的数据。"))
     round_for_update(unit.round_id, RoundStatus.COLLECTING)
     return _store(unit, values, via)
 
@@ -132,15 +141,17 @@ def values_import(*, round_id: int, rows: dict[int, dict[str, Any]]) -> int:
 
 
 @transaction.atomic
-def values_upload(*, round_id: int, file: IO[bytes]) -> int:
+def values_upload(*, round_id: int, file: IO[bytes], actor: Actor) -> int:
     """Import the round's Excel sheet; raises ValuesImportError listing every bad row, importing nothing."""
+    ensure_organiser(actor)
     round_for_update(round_id, RoundStatus.COLLECTING)
     return values_import(round_id=round_id, rows=values_from_xlsx(round_id=round_id, file=file))
 
 
 @transaction.atomic
-def round_collection_close(*, round_id: int) -> AssessmentRound:
+def round_collection_close(*, round_id: int, actor: Actor) -> AssessmentRound:
     """Stop data entry (links and uploads); scoring can start."""
+    ensure_organiser(actor)
     assessment = round_for_update(round_id, RoundStatus.COLLECTING)
     assessment.status = RoundStatus.SCORING
     assessment.save(update_fields=["status"])
@@ -148,8 +159,9 @@ def round_collection_close(*, round_id: int) -> AssessmentRound:
 
 
 @transaction.atomic
-def round_publish(*, round_id: int) -> AssessmentRound:
+def round_publish(*, round_id: int, actor: Actor) -> AssessmentRound:
     """Publish the scores; a published round is no longer rescored."""
+    ensure_organiser(actor)
     assessment = round_for_update(round_id, RoundStatus.SCORING)
     if assessment.scored_at is None:
         raise WrongStatus(_("尚未评分，不能发布"))

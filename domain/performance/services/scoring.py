@@ -1,8 +1,8 @@
-"""Automatic scoring (自动评分): every unit's scoring points, node totals, total and rank; expert scores."""
+"""Automatic scoring (自动评分): every unit's scoring points, node totals, total and rank (expert scores
+are entered in manual.py and read here)."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 
 from processes.ports import Actor
 
+from ..access import ensure_organiser
 from ..choices import NodeKind, RoundStatus, RuleKind, UnitRole
-from ..errors import NodeInvalid, NodeProblem, RoundFieldsMissing
+from ..errors import NodeProblem, RoundFieldsMissing
 from ..models import AssessmentRound, DataField, IndicatorNode, ManualScore, RoundUnit, UnitScore
-from ..rules import LeafRule, batch_source, leaf_rule, leaf_scores, manual_result, plain
+from ..rules import LeafRule, batch_source, leaf_rule, leaf_scores, manual_result
 from ..values import typed_context
 from .rounds import round_for_update
 
@@ -105,11 +106,12 @@ def ranks_of(totals: list[Decimal]) -> list[int]:
 
 
 @transaction.atomic
-def round_score(*, round_id: int) -> list[UnitScore]:
+def round_score(*, round_id: int, actor: Actor) -> list[UnitScore]:
     """Score every unit of the round (benchmarks too, unranked); replaces any previous scores.
 
-    Missing data and missing expert scores count 0, each with a note saying why.
+    Missing data and missing expert scores count 0, each with a note saying why. The organiser only.
     """
+    ensure_organiser(actor)
     assessment = round_for_update(round_id, RoundStatus.SCORING)
     plan = _plan(assessment)
     manual: dict[int, dict[int, tuple[Decimal, str]]] = {}
@@ -127,37 +129,3 @@ def round_score(*, round_id: int) -> list[UnitScore]:
     assessment.scored_at = timezone.now()
     assessment.save(update_fields=["scored_at"])
     return results
-
-
-def _manual_node(unit: RoundUnit, node_id: int) -> IndicatorNode:
-    node = IndicatorNode.objects.filter(pk=node_id, system__rounds=unit.round_id).first()
-    if node is None or node.kind != NodeKind.POINT or node.rule != RuleKind.MANUAL:
-        raise NodeInvalid(_("这不是本轮指标体系中由专家评分的评分点"), field="node_id")
-    return node
-
-
-@transaction.atomic
-def manual_score_enter(
-    *, unit_id: int, node_id: int, score: Decimal | str | int, comment: str, actor: Actor
-) -> ManualScore:
-    """An expert scores a unit on a manual point (0 … the point's full score), with a comment."""
-    unit = RoundUnit.objects.select_related("round").get(pk=unit_id)
-    round_for_update(unit.round_id, RoundStatus.COLLECTING, RoundStatus.SCORING)
-    node = _manual_node(unit, node_id)
-    value = _score_value(score, node.weight)
-    if not comment.strip():
-        raise NodeInvalid(_("请填写评分意见"), field="comment")
-    entry, _created = ManualScore.objects.update_or_create(
-        unit=unit, node=node, defaults={"score": value, "comment": comment.strip(), "expert_id": actor.user_id}
-    )
-    return entry
-
-
-def _score_value(raw: Any, maximum: Decimal) -> Decimal:
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise NodeInvalid(_("得分 “%(value)s” 不是数值") % {"value": raw}, field="score") from None
-    if not value.is_finite() or not Decimal(0) <= value <= maximum:
-        raise NodeInvalid(_("得分应在 0 到 %(max)s 之间") % {"max": plain(maximum)}, field="score")
-    return value

@@ -11,7 +11,7 @@ from domain.performance.errors import NodeInvalid, TokenInvalid, ValuesImportErr
 from domain.performance.excel import values_template_xlsx
 from domain.performance.models import RoundUnit
 
-from .builders import VALUES, build_round
+from .builders import ORGANISER, VALUES, build_round
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ def test_form_values_are_stored_canonically() -> None:
     """Numbers and percentages are kept as exact decimal strings (95% → "95"), with how they came in."""
     a = build_round(submit=False, manual=False)
     services.values_submit(
+        actor=ORGANISER,
         unit_id=a.units["A"].pk,
         values={"total_count": "1,200", "shared_count": 3.5, "timely_rate": "95.5%", "open_sets": "0", "open_rate": ""},
     )
@@ -37,6 +38,7 @@ def test_every_bad_form_field_is_named() -> None:
     a = build_round(submit=False, manual=False)
     with pytest.raises(ValuesInvalid) as caught:
         services.values_submit(
+            actor=ORGANISER,
             unit_id=a.units["A"].pk,
             values={"total_count": "很多", "timely_rate": "120", "open_sets": 3, "nonsense": 1},
         )
@@ -51,7 +53,7 @@ def test_field_names_must_be_formula_variables() -> None:
     a = build_round(submit=False, manual=False)
     for name in ("1st", "共享数", "max_score", "class", "_x"):
         with pytest.raises(NodeInvalid):
-            services.round_field_add(round_id=a.round.pk, name=name, label=f"字段{name}")
+            services.round_field_add(actor=ORGANISER, round_id=a.round.pk, name=name, label=f"字段{name}")
 
 
 def test_a_unit_submits_by_its_questionnaire_link() -> None:
@@ -74,7 +76,7 @@ def test_a_wrong_renewed_or_closed_link_is_refused() -> None:
     renewed = services.unit_token_renew(unit_id=a.units["A"].pk)
     with pytest.raises(TokenInvalid):
         services.values_submit_by_token(token=old, values=VALUES["A"])
-    services.round_collection_close(round_id=a.round.pk)
+    services.round_collection_close(actor=ORGANISER, round_id=a.round.pk)
     with pytest.raises(TokenInvalid):
         services.values_submit_by_token(token=renewed.token, values=VALUES["A"])
     assert _fresh(a.units["A"]).values == {}
@@ -119,7 +121,7 @@ def test_a_good_excel_file_imports_every_row() -> None:
         [HEADER, [code["A"], "", 60, 45, 0.96, 40, None], [code["E"], "上海", 50, 50, "99%", 100, 90]],
         percent_cells=("E2",),
     )
-    assert services.values_upload(round_id=a.round.pk, file=file) == 2
+    assert services.values_upload(actor=ORGANISER, round_id=a.round.pk, file=file) == 2
     assert _fresh(a.units["A"]).values == {
         "total_count": "60",
         "shared_count": "45",
@@ -145,7 +147,7 @@ def test_bad_excel_rows_are_all_reported_and_nothing_is_imported() -> None:
         ]
     )
     with pytest.raises(ValuesImportError) as caught:
-        services.values_upload(round_id=a.round.pk, file=file)
+        services.values_upload(actor=ORGANISER, round_id=a.round.pk, file=file)
     reported = {(e.row, e.column) for e in caught.value.errors}
     assert reported == {
         (3, "目录总数"),
@@ -166,14 +168,14 @@ def test_an_excel_file_with_wrong_columns_or_no_workbook_is_refused() -> None:
         [["单位编码", "目录总数", "已共享目录数", "共享及时率", "开放数据集数", "备注"], ["330101", 1, 1, 1, 1, "x"]]
     )
     with pytest.raises(ValuesImportError) as caught:
-        services.values_upload(round_id=a.round.pk, file=file)
+        services.values_upload(actor=ORGANISER, round_id=a.round.pk, file=file)
     assert {(e.row, e.column) for e in caught.value.errors} == {(1, "备注")}
     file = _upload([["单位编码", "目录总数"], ["330101", 1]])
     with pytest.raises(ValuesImportError) as caught:
-        services.values_upload(round_id=a.round.pk, file=file)
+        services.values_upload(actor=ORGANISER, round_id=a.round.pk, file=file)
     assert [e.row for e in caught.value.errors] == [1, 1, 1]  # 已共享目录数, 共享及时率, 开放数据集数
     with pytest.raises(ValuesImportError) as caught:
-        services.values_upload(round_id=a.round.pk, file=io.BytesIO(b"not a workbook"))
+        services.values_upload(actor=ORGANISER, round_id=a.round.pk, file=io.BytesIO(b"not a workbook"))
     assert caught.value.errors[0].row == 0
 
 
@@ -186,12 +188,12 @@ def test_an_excel_file_over_the_row_or_unzipped_size_limit_is_refused(monkeypatc
     good: list[list[object]] = [[code[k], "", 60, 45, 96, 40, 70] for k in ("A", "B", "C")]
     monkeypatch.setattr(spreadsheet, "MAX_ROWS", 2)
     with pytest.raises(ValuesImportError) as caught:
-        services.values_upload(round_id=a.round.pk, file=_upload([header, *good]))
+        services.values_upload(actor=ORGANISER, round_id=a.round.pk, file=_upload([header, *good]))
     assert [(e.row, e.column) for e in caught.value.errors] == [(4, "")]
     assert "超过 2 行" in caught.value.message
 
     monkeypatch.setattr(spreadsheet, "MAX_UNZIPPED_BYTES", 1024)
     with pytest.raises(ValuesImportError) as caught:
-        services.values_upload(round_id=a.round.pk, file=_upload([header, good[0]]))
+        services.values_upload(actor=ORGANISER, round_id=a.round.pk, file=_upload([header, good[0]]))
     assert [e.row for e in caught.value.errors] == [0] and "解压后超过" in caught.value.message
     assert all(u.values == {} for u in RoundUnit.objects.filter(round=a.round))

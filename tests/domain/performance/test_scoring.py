@@ -10,7 +10,7 @@ from domain.performance.models import UnitScore
 from domain.performance.services.scoring import ranks_of
 from tests import factories
 
-from .builders import build_round, build_system, departments, score_of, scored
+from .builders import ORGANISER, build_round, build_system, departments, score_of, scored
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_an_optional_field_left_empty_scores_zero_only_where_it_is_used() -> Non
     """Only the point that reads the missing optional value drops to 0; the others score normally."""
     a = build_round()
     values = {k: v for k, v in {"total_count": 60, "shared_count": 45, "timely_rate": 96, "open_sets": 40}.items()}
-    services.values_submit(unit_id=a.units["A"].pk, values=values)
+    services.values_submit(actor=ORGANISER, unit_id=a.units["A"].pk, values=values)
     scored(a)
     result = UnitScore.objects.get(unit=a.units["A"])
     assert result.total == Decimal("70.50")  # 85.50 without P5's 15
@@ -86,7 +86,9 @@ def test_a_formula_that_fails_scores_zero_with_the_reason() -> None:
     """Division by zero (total_count = 0) is not a crash of the round: the point scores 0 and says why."""
     a = build_round()
     services.values_submit(
-        unit_id=a.units["A"].pk, values={"total_count": 0, "shared_count": 0, "timely_rate": 96, "open_sets": 40}
+        actor=ORGANISER,
+        unit_id=a.units["A"].pk,
+        values={"total_count": 0, "shared_count": 0, "timely_rate": 96, "open_sets": 40},
     )
     scored(a)
     result = UnitScore.objects.get(unit=a.units["A"])
@@ -97,11 +99,11 @@ def test_a_formula_that_fails_scores_zero_with_the_reason() -> None:
 def test_rescoring_replaces_the_previous_scores() -> None:
     """A corrected expert score changes the result on rescoring; there is still one result per unit."""
     a = scored(build_round())
-    expert = factories.actor(factories.user("expert2"))
+    expert = factories.actor(factories.user("expert2", roles=["performance_expert"]))
     services.manual_score_enter(
         unit_id=a.units["D"].pk, node_id=a.nodes["P3"].pk, score="20", comment="补评", actor=expert
     )
-    services.round_score(round_id=a.round.pk)
+    services.round_score(actor=ORGANISER, round_id=a.round.pk)
     assert UnitScore.objects.filter(round=a.round).count() == 5
     assert UnitScore.objects.get(unit=a.units["D"]).total == Decimal("20.00")
     assert UnitScore.objects.get(unit=a.units["D"]).rank == 4
@@ -116,7 +118,7 @@ def test_ranks_are_competition_ranks() -> None:
 def test_manual_score_must_be_within_the_full_score_and_have_a_comment() -> None:
     """An expert cannot give more than the point's full score, a negative score, or no comment."""
     a = build_round(manual=False)
-    expert = factories.actor(factories.user("expert3"))
+    expert = factories.actor(factories.user("expert3", roles=["performance_expert"]))
     for score, comment in (("20.01", "好"), ("-1", "差"), ("10", " ")):
         with pytest.raises(NodeInvalid):
             services.manual_score_enter(
@@ -132,11 +134,13 @@ def test_scoring_refuses_formulas_reading_data_the_round_does_not_collect() -> N
     """A formula variable with no data field in the round is named before anything is scored."""
     system, nodes = build_system()
     depts = departments()
-    assessment = services.round_create(system_id=system.pk, name="缺字段", period="2026", unit_ids=[depts["A"].pk])
-    services.round_field_add(round_id=assessment.pk, name="total_count", label="目录总数")
-    services.round_collection_close(round_id=assessment.pk)
+    assessment = services.round_create(
+        actor=ORGANISER, system_id=system.pk, name="缺字段", period="2026", unit_ids=[depts["A"].pk]
+    )
+    services.round_field_add(actor=ORGANISER, round_id=assessment.pk, name="total_count", label="目录总数")
+    services.round_collection_close(actor=ORGANISER, round_id=assessment.pk)
     with pytest.raises(RoundFieldsMissing) as caught:
-        services.round_score(round_id=assessment.pk)
+        services.round_score(actor=ORGANISER, round_id=assessment.pk)
     named = {problem.node_name: problem.message for problem in caught.value.problems}
     assert "shared_count" in named["共享率得分"] and "open_sets" in named["开放数量"]
     assert not UnitScore.objects.filter(round=assessment).exists()
@@ -146,8 +150,8 @@ def test_scoring_waits_for_collection_to_close_and_stops_once_published() -> Non
     """Scoring needs the collection closed; a published round is not rescored."""
     a = build_round()
     with pytest.raises(WrongStatus):
-        services.round_score(round_id=a.round.pk)
+        services.round_score(actor=ORGANISER, round_id=a.round.pk)
     scored(a)
-    services.round_publish(round_id=a.round.pk)
+    services.round_publish(actor=ORGANISER, round_id=a.round.pk)
     with pytest.raises(WrongStatus):
-        services.round_score(round_id=a.round.pk)
+        services.round_score(actor=ORGANISER, round_id=a.round.pk)

@@ -53,12 +53,13 @@ def test_a_low_score_opens_a_dispatched_supervision_item_for_the_unit() -> None:
 
 
 def test_someone_without_the_office_role_is_refused_and_nothing_is_left_behind() -> None:
-    """Anyone may reach rectification_open, but an item is dispatched in the office's name: a director with
-    no 督查员 role there is refused with a message naming the office; no rectification, item or process stays."""
+    """An assessment organiser may open a rectification, but the item is dispatched in the office's name: an
+    organiser with no 督查员 role there is refused with a message naming the office; no rectification, item
+    or process stays."""
     office_and_inspector()
     f.deploy("supervision_task")
     a = scored(build_round())
-    director = f.user("director", roles=["supervisor"], dept=a.units["D"].department)
+    director = f.user("director", roles=["performance_organiser"], dept=a.units["D"].department)
     with pytest.raises(NotPermitted) as refused:
         open_on_d(a, director)
     assert "西湖区督查室" in refused.value.message

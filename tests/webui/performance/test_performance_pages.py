@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from domain.performance import services
+from domain.performance.access import may_enter_values, may_organise
 from domain.performance.models import IndicatorSystem, Rectification, RoundUnit
 from domain.supervision.models import SupervisionItem
 from tests import factories as f
 from tests.domain.performance import builders as pb
-from webui.views.performance.access import may_enter_values, may_organise
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,7 @@ def test_a_unit_person_cannot_organise(organiser: Client) -> None:
 def test_round_page_shows_units_status_and_links(organiser: Client) -> None:
     """The organiser sees every unit, who has submitted, and each questionnaire link."""
     a = pb.build_round(submit=False, manual=False)
-    services.values_submit(unit_id=a.units["A"].pk, values=values_of("A"))
+    services.values_submit(actor=pb.ORGANISER, unit_id=a.units["A"].pk, values=values_of("A"))
     html = organiser.get(f"/performance/rounds/{a.round.pk}/").content.decode()
     assert html.count("data-link") == 5 and f"/performance/q/{a.units['B'].token}/" in html
     assert "已提交" in html and "未提交" in html
@@ -167,7 +167,7 @@ def test_score_ranking_result_compare_and_report(organiser: Client) -> None:
     node; a refused rectification shows the service's reason; 对标 and the XLSX report render."""
     a = pb.build_round()
     office = f.department("330106-DCS", "西湖区政府督查室")  # where the rectification's 督查事项 is registered
-    services.round_collection_close(round_id=a.round.pk)
+    services.round_collection_close(actor=pb.ORGANISER, round_id=a.round.pk)
     response = organiser.post(f"/performance/rounds/{a.round.pk}/score/")
     assert response["Location"] == f"/performance/rounds/{a.round.pk}/ranking/"
     ranking = organiser.get(response["Location"]).content.decode()
@@ -206,8 +206,8 @@ def test_names_are_escaped(organiser: Client) -> None:
 def test_round_page_and_ranking_query_counts_do_not_grow(organiser: Client) -> None:
     """The round page and ranking cost the same queries with 5 units as with 8."""
     a = pb.build_round()
-    services.round_collection_close(round_id=a.round.pk)
-    services.round_score(round_id=a.round.pk)
+    services.round_collection_close(actor=pb.ORGANISER, round_id=a.round.pk)
+    services.round_score(actor=pb.ORGANISER, round_id=a.round.pk)
 
     def count(url: str) -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -219,7 +219,7 @@ def test_round_page_and_ranking_query_counts_do_not_grow(organiser: Client) -> N
     for index in range(3):
         dept = f.department(f"3302{index:02d}", f"新单位{index}")
         RoundUnit.objects.create(round=a.round, department=dept, token=f"t{index}")
-    services.round_score(round_id=a.round.pk)
+    services.round_score(actor=pb.ORGANISER, round_id=a.round.pk)
     assert [count(url) for url in urls] == first
 
 
@@ -248,7 +248,9 @@ def test_every_performance_page_loads_only_this_server_and_posts_with_csrf(organ
         "unit_id": str(a.units["A"].pk),
         "token": a.units["A"].token,
     }
-    services.round_create(system_id=a.system.pk, name="采集中", period="2027", unit_ids=[a.units["A"].department_id])
+    services.round_create(
+        actor=pb.ORGANISER, system_id=a.system.pk, name="采集中", period="2027", unit_ids=[a.units["A"].department_id]
+    )
     scanned = []
     for route in site_routes():
         if not route.path.startswith("performance/"):

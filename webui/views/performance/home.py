@@ -1,14 +1,17 @@
 """绩效通 home: the organiser starts at the indicator systems; an assessed unit's people see their own units'
-rounds, with the data form while collecting and their result once scored."""
+rounds, with the data form while collecting and their result once scored; an expert (专家) sees the open
+rounds that have points for them to score."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from domain.performance.models import RoundUnit
+from domain.performance.access import may_organise, may_score_manually
+from domain.performance.choices import RoundStatus, RuleKind
+from domain.performance.models import AssessmentRound, RoundUnit
 
-from .access import actor_of, may_organise
+from .access import actor_of
 from .systems import system_index
 
 MINE_SIZE = 100
@@ -26,4 +29,14 @@ def performance_home(request: HttpRequest) -> HttpResponse:
         .select_related("department", "round")
         .order_by("-round__created_at", "department__code")[:MINE_SIZE]
     )
-    return render(request, "webui/performance/mine.html", {"units": units, "section": "mine"})
+    to_score = (
+        AssessmentRound.objects.filter(
+            status__in=[RoundStatus.COLLECTING, RoundStatus.SCORING], system__nodes__rule=RuleKind.MANUAL
+        )
+        .distinct()
+        .order_by("-created_at")[:MINE_SIZE]
+        if may_score_manually(actor)
+        else []
+    )
+    context = {"units": units, "to_score": to_score, "section": "mine"}
+    return render(request, "webui/performance/mine.html", context)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from domain.performance import services as performance_services
+from domain.performance.access import may_organise, may_see_result
 from domain.performance.errors import PerformanceError
 from domain.performance.models import AssessmentRound, IndicatorNode, RoundUnit, UnitScore
 from domain.performance.reports import unit_report_pdf, unit_report_xlsx
@@ -16,7 +17,7 @@ from domain.performance.selectors import benchmark_comparison, round_ranking, sy
 from domain.performance.services.rectification import rectification_below
 from domain.supervision.errors import SupervisionError
 
-from .access import actor_of, forbidden, may_organise, may_see_result
+from .access import actor_of, forbidden
 from .forms import RectifyForm
 
 RANKING_SIZE = 500

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from domain.directory.models import Department
 from domain.performance import services as performance_services
-from domain.performance.choices import RoundStatus, SystemStatus
+from domain.performance.access import may_enter_values, may_organise
+from domain.performance.choices import NodeKind, RoundStatus, RuleKind, SystemStatus
 from domain.performance.errors import NodeInvalid, PerformanceError, ValuesImportError, ValuesInvalid
 from domain.performance.excel import values_template_xlsx
-from domain.performance.models import AssessmentRound, DataField, IndicatorSystem, RoundUnit
+from domain.performance.models import AssessmentRound, DataField, IndicatorNode, IndicatorSystem, RoundUnit
 
-from .access import actor_of, forbidden, may_enter_values, may_organise
+from .access import actor_of, forbidden
 from .forms import FieldForm, RoundForm, UploadForm, shown_values, values_form
 
 LIST_SIZE = 200
@@ -29,7 +30,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_index(request: HttpRequest) -> HttpResponse:
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     systems = list(IndicatorSystem.objects.filter(status=SystemStatus.PUBLISHED))
     form = RoundForm(request.POST or None, systems=systems, departments=list(Department.objects.order_by("path")))
@@ -42,6 +44,7 @@ def round_index(request: HttpRequest) -> HttpResponse:
                 period=data["period"],
                 unit_ids=data["units"],
                 benchmark_ids=data["benchmarks"],
+                actor=actor,
             )
         except NodeInvalid as exc:
             field = {"unit_ids": "units", "benchmark_ids": "benchmarks"}.get(exc.field)
@@ -67,6 +70,9 @@ def _round_context(request: HttpRequest, assessment: AssessmentRound, **extra: A
         "upload_form": UploadForm(),
         "collecting": assessment.status == RoundStatus.COLLECTING,
         "scoring": assessment.status == RoundStatus.SCORING,
+        "has_manual": IndicatorNode.objects.filter(
+            system_id=assessment.system_id, kind=NodeKind.POINT, rule=RuleKind.MANUAL
+        ).exists(),
         "section": "rounds",
         **extra,
     }
@@ -85,12 +91,13 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_POST
 def round_field_add(request: HttpRequest, round_id: int) -> HttpResponse:
     assessment = get_object_or_404(AssessmentRound.objects.select_related("system"), pk=round_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     form = FieldForm(request.POST)
     if form.is_valid():
         try:
-            performance_services.round_field_add(round_id=assessment.pk, **form.cleaned_data)
+            performance_services.round_field_add(round_id=assessment.pk, actor=actor, **form.cleaned_data)
         except NodeInvalid as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except PerformanceError as exc:
@@ -103,10 +110,11 @@ def round_field_add(request: HttpRequest, round_id: int) -> HttpResponse:
 
 def _round_action(request: HttpRequest, round_id: int, action: Any) -> HttpResponse:
     assessment = get_object_or_404(AssessmentRound, pk=round_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     try:
-        action(round_id=assessment.pk)
+        action(round_id=assessment.pk, actor=actor)
     except PerformanceError as exc:
         messages.error(request, exc.message)
     return redirect("performance:round", round_id=assessment.pk)
@@ -124,10 +132,11 @@ def round_close(request: HttpRequest, round_id: int) -> HttpResponse:
 def round_score(request: HttpRequest, round_id: int) -> HttpResponse:
     """评分: every unit scored, ranked; then the ranking shows."""
     assessment = get_object_or_404(AssessmentRound, pk=round_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     try:
-        performance_services.round_score(round_id=assessment.pk)
+        performance_services.round_score(round_id=assessment.pk, actor=actor)
     except PerformanceError as exc:
         messages.error(request, exc.message)
         return redirect("performance:round", round_id=assessment.pk)
@@ -156,13 +165,16 @@ def round_template(request: HttpRequest, round_id: int) -> HttpResponse:
 def round_upload(request: HttpRequest, round_id: int) -> HttpResponse:
     """Excel upload: all rows or none; the report lists every bad row by its Excel number."""
     assessment = get_object_or_404(AssessmentRound.objects.select_related("system"), pk=round_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     form = UploadForm(request.POST, request.FILES)
     row_errors: list[Any] = []
     if form.is_valid():
         try:
-            count = performance_services.values_upload(round_id=assessment.pk, file=form.cleaned_data["file"])
+            count = performance_services.values_upload(
+                round_id=assessment.pk, file=form.cleaned_data["file"], actor=actor
+            )
         except ValuesImportError as exc:
             row_errors = exc.errors
         except PerformanceError as exc:
@@ -183,14 +195,15 @@ def _imported(count: int) -> str:
 def unit_entry(request: HttpRequest, unit_id: int) -> HttpResponse:
     """The unit's data form: every field at once; each bad value's message on its field."""
     unit = get_object_or_404(RoundUnit.objects.select_related("department", "round"), pk=unit_id)
-    if not may_enter_values(actor_of(request), unit):
+    actor = actor_of(request)
+    if not may_enter_values(actor, unit):
         return forbidden(request)
     fields = list(DataField.objects.filter(round_id=unit.round_id))
     form = values_form(fields, request.POST or None, initial=shown_values(fields, unit.values))
     if request.method == "POST" and form.is_valid():
         raw = {name: value for name, value in form.cleaned_data.items() if str(value).strip()}
         try:
-            performance_services.values_submit(unit_id=unit.pk, values=raw)
+            performance_services.values_submit(unit_id=unit.pk, values=raw, actor=actor)
         except ValuesInvalid as exc:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)

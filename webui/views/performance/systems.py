@@ -12,11 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from domain.performance import services as performance_services
+from domain.performance.access import may_organise
 from domain.performance.errors import NodeInvalid, PerformanceError, SystemInvalid
 from domain.performance.models import IndicatorNode, IndicatorSystem
 from domain.performance.selectors import system_tree, tree_flat
 
-from .access import actor_of, forbidden, may_organise
+from .access import actor_of, forbidden
 from .forms import NodeForm, SystemForm
 
 LIST_SIZE = 200

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import questionnaire, results, rounds, systems
+from . import manual, questionnaire, results, rounds, systems
 
 urlpatterns: list[URLPattern] = [
     path("systems/", systems.system_index, name="systems"),
@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern] = [
     path("rounds/<int:round_id>/publish/", rounds.round_publish, name="round_publish"),
     path("rounds/<int:round_id>/template.xlsx", rounds.round_template, name="round_template"),
     path("rounds/<int:round_id>/upload/", rounds.round_upload, name="round_upload"),
+    path("rounds/<int:round_id>/manual/", manual.manual_scores, name="manual_scores"),
     path("rounds/<int:round_id>/ranking/", results.ranking, name="ranking"),
     path("rounds/<int:round_id>/units/<int:unit_id>/", results.unit_result_page, name="result"),
     path("rounds/<int:round_id>/units/<int:unit_id>/rectify/", results.rectify, name="rectify"),

@@ -46,6 +46,12 @@ ROLES: list[tuple[str, str, str]] = [
         "督查事项立项、交办、审核和销号 / registers, assigns, reviews and closes supervision items",
     ),
     ("supervision_handler", "承办人", "本单位督查事项的签收、进展报告和办结 / handles the unit's supervision items"),
+    (
+        "performance_organiser",
+        "绩效评估组织员",
+        "建指标体系、开展评估、评分和发起整改 / builds indicator systems, runs assessment rounds and scores them",
+    ),
+    ("performance_expert", "评审专家", "绩效评估中的专家评分 / enters the expert scores of assessment rounds"),
 ]
 
 
@@ -70,6 +76,8 @@ USERS: list[DemoUser] = [
     DemoUser("office1", "黄伟", (("330106-DCS", "supervision_office"),)),
     DemoUser("handler1", "林芳", (("330106-SCJG", "supervision_handler"),)),
     DemoUser("handler2", "何军", (("330106-MZ", "supervision_handler"),)),
+    DemoUser("perf1", "许静", (("330106-DCS", "performance_organiser"),)),
+    DemoUser("expert1", "钱博", (("330106-DCS", "performance_expert"),)),
     DemoUser("applicant1", "吴涛（企业申请人）"),
 ]
 

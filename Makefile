@@ -36,6 +36,7 @@ run: setup
 	$(BIN)/python manage.py seed_code_sets
 	$(BIN)/python manage.py seed_demo_catalog
 	$(BIN)/python manage.py seed_demo_cases --base-url http://127.0.0.1:$(PORT)
+	$(BIN)/python manage.py seed_demo_supervision
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup

@@ -187,8 +187,9 @@ def _late_units(now: datetime) -> QuerySet[SupervisionUnit]:
 
 def _may_have_colour(items: QuerySet[SupervisionItem], colour: str, now: datetime) -> QuerySet[SupervisionItem]:
     """A necessary condition for the colour, in SQL: closed or undispatched items have none; red needs a
-    late unit; the others need an open unit that is not late (yellow: returned or handling; blue: due within
-    the blue window). What is left is computed exactly."""
+    late unit; yellow and blue need an open unit and no late one (yellow: returned or handling; blue: due
+    within the blue window); green needs no late unit and none surely yellow or blue. What is left is
+    computed exactly."""
     items = items.exclude(status__in=CLOSED_ITEM_STATUSES).exclude(status=ItemStatus.REGISTERED, dispatched_at=None)
     late = _of_units(_late_units(now))
     if colour == Colour.RED:
@@ -200,8 +201,16 @@ def _may_have_colour(items: QuerySet[SupervisionItem], colour: str, now: datetim
         horizon = calendar().add_working_days(now, math.ceil(blue_working_days()) + 1).at
         open_units = open_units.filter(due_at__lte=horizon)
     if colour == Colour.GREEN:
-        return items
+        return items.exclude(late).exclude(_of_units(_surely_warned(now)))
     return items.filter(_of_units(open_units)).exclude(late)
+
+
+def _surely_warned(now: datetime) -> QuerySet[SupervisionUnit]:
+    """Units at work that are certainly yellow (returned) or blue (due within the blue window, rounded down),
+    so their items are not green. Units with the office (in review) are green whatever their history."""
+    horizon = calendar().add_working_days(now, math.floor(blue_working_days())).at
+    at_work = SupervisionUnit.objects.filter(status__in=(UnitStatus.ASSIGNED, UnitStatus.HANDLING))
+    return at_work.filter(Q(returned_count__gt=0) | Q(due_at__lte=horizon))
 
 
 def _item_row(item: SupervisionItem, now: datetime) -> ItemRow:

@@ -103,13 +103,28 @@ def test_files_are_added_all_or_none_by_the_office_only(settings: Any, tmp_path:
     assert ItemAttachment.objects.filter(item=item).count() == 2
 
 
-def test_a_closed_item_takes_no_more_checkpoints() -> None:
-    """Once 办结 the forms are gone and a forged post is refused by the service."""
+def test_a_closed_item_takes_no_more_checkpoints_ticks_or_files(settings: Any, tmp_path: Any) -> None:
+    """Once 办结 the forms and tick buttons are gone, and forged posts are refused by the services: no new
+    checkpoint, the existing one stays as it was, no file."""
+    settings.MEDIA_ROOT = str(tmp_path)
     w = b.world()
     item = b.running_item(w, b.at(6, 1))
-    SupervisionItem.objects.filter(pk=item.pk).update(status="completed")
     office = client_for(w.inspector)
-    assert "data-milestone-add" not in office.get(f"/supervision/items/{item.pk}/").content.decode()
+    office.post(f"/supervision/items/{item.pk}/milestones/", {"name": "摸底", "due_on": "2026-06-15"})
+    milestone = Milestone.objects.get(item=item)
+    SupervisionItem.objects.filter(pk=item.pk).update(status="completed")
+
+    page = office.get(f"/supervision/items/{item.pk}/").content.decode()
+    assert "data-milestone-add" not in page and "data-attachment-add" not in page and "标记完成" not in page
+    assert "标记完成" not in client_for(w.lead_handler).get(f"/supervision/items/{item.pk}/").content.decode()
+
     response = office.post(f"/supervision/items/{item.pk}/milestones/", {"name": "补", "due_on": "2026-06-15"})
     assert "事项已办结，不能再添加计划节点。" in said(response)
-    assert not Milestone.objects.filter(item=item).exists()
+    ticked = client_for(w.lead_handler).post(f"/supervision/milestones/{milestone.pk}/done/", {"done": "1"})
+    assert "事项已办结，计划节点不能再更改。" in said(ticked)
+    upload = SimpleUploadedFile("补充.pdf", b"%PDF-1.4 late", content_type="application/pdf")
+    filed = office.post(f"/supervision/items/{item.pk}/attachments/", {"file": upload})
+    assert "事项已办结，不能再添加附件。" in said(filed)
+    milestone.refresh_from_db()
+    assert Milestone.objects.filter(item=item).count() == 1 and not milestone.done
+    assert not ItemAttachment.objects.filter(item=item).exists()

@@ -96,8 +96,9 @@ def _create(form: ItemForm, request: HttpRequest) -> SupervisionItem:
         )
         for due_on, name in form.cleaned_data["milestones"]:
             supervision_services.milestone_add(item_id=item.pk, name=name, due_on=due_on, actor=actor)
-        for upload in form.cleaned_data["attachments"]:
-            supervision_services.item_attachment_add(item_id=item.pk, upload=upload, actor=actor)
+        supervision_services.item_attachments_add(
+            item_id=item.pk, uploads=list(form.cleaned_data["attachments"]), actor=actor
+        )
     return item
 
 
@@ -164,7 +165,7 @@ def item_page(request: HttpRequest, item_id: int) -> HttpResponse:
         "may_write_off": manage and item.status == ItemStatus.COMPLETED,
         # Checkpoints and files while the item is open; units' handlers may tick checkpoints off.
         "may_plan": manage and item.status not in CLOSED_ITEM_STATUSES,
-        "may_tick_milestones": manage or is_unit_handler(actor, item),
+        "may_tick_milestones": item.status not in CLOSED_ITEM_STATUSES and (manage or is_unit_handler(actor, item)),
         "split_rows": split_rows(None, units) if units else [],
         "colours": Colour.choices,
         "section": "items",

@@ -8,7 +8,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from domain.supervision import services as supervision_services
 from domain.supervision.access import is_unit_handler
 from domain.supervision.errors import ItemInvalid, SupervisionError
-from domain.supervision.models import ItemAttachment, Milestone, SupervisionItem
+from domain.supervision.models import Milestone, SupervisionItem
 
 from .supervision_items import forbidden
 from .supervision_items_access import actor_of, may_manage_item
@@ -91,14 +90,9 @@ def attachment_add(request: HttpRequest, item_id: int) -> HttpResponse:
     if not uploads:
         messages.error(request, _("请选择要上传的文件。"))
         return redirect("supervision:item", item_id=item.pk)
-    saved: list[ItemAttachment] = []
     try:
-        with transaction.atomic():
-            for upload in uploads:
-                saved.append(supervision_services.item_attachment_add(item_id=item.pk, upload=upload, actor=actor))
+        supervision_services.item_attachments_add(item_id=item.pk, uploads=uploads, actor=actor)
     except SupervisionError as exc:
-        for attachment in saved:  # their rows are rolled back: their files go too
-            attachment.file.storage.delete(attachment.file.name)
         _refusal(request, exc)
     else:
         count = len(uploads)

@@ -238,6 +238,8 @@ def milestone_done(*, milestone_id: int, actor: Actor, done: bool = True) -> Mil
     milestone = Milestone.objects.select_for_update().select_related("item").get(pk=milestone_id)
     if not (is_office(actor, milestone.item.office_id) or is_unit_handler(actor, milestone.item)):
         raise NotPermitted(_("只有督查机构或承办单位可以更新计划节点。"))
+    if milestone.item.status in CLOSED_ITEM_STATUSES:
+        raise WrongStatus(_("事项已办结，计划节点不能再更改。"))
     milestone.done, milestone.done_at = done, timezone.now() if done else None
     milestone.save(update_fields=["done", "done_at"])
     return milestone
@@ -253,9 +255,11 @@ def _sha256(upload: UploadedFile) -> str:
 
 
 def item_attachment_add(*, item_id: int, upload: UploadedFile, actor: Actor) -> ItemAttachment:
-    """Attach a file (批示件, 公文 …) under the platform's rules on types and sizes."""
+    """Attach a file (批示件, 公文 …) under the platform's rules on types and sizes, while the item is open."""
     item = SupervisionItem.objects.get(pk=item_id)
     ensure_office(actor, item.office_id)
+    if item.status in CLOSED_ITEM_STATUSES:
+        raise WrongStatus(_("事项已办结，不能再添加附件。"))
     try:
         extension = attachment_check(upload, field="file")
     except ValidationFailed as exc:
@@ -275,3 +279,18 @@ def item_attachment_add(*, item_id: int, upload: UploadedFile, actor: Actor) -> 
         attachment.file.storage.delete(attachment.file.name)
         raise
     return attachment
+
+
+def item_attachments_add(*, item_id: int, uploads: list[UploadedFile], actor: Actor) -> list[ItemAttachment]:
+    """Several files at once, all or none: when one is refused (or anything fails), the rows roll back and the
+    files already written are removed from storage."""
+    saved: list[ItemAttachment] = []
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                saved.append(item_attachment_add(item_id=item_id, upload=upload, actor=actor))
+    except BaseException:
+        for attachment in saved:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    return saved

@@ -68,6 +68,9 @@ def test_the_task_list_filters_by_status_source_unit_overdue_and_colour() -> Non
         "迟报": "red",
     }
     assert titles(item_list(colour="yellow", now=NOW)) == ["滞后", "退回"]
+    assert titles(item_list(colour="green", now=NOW)) == ["待审", "正常"]
+    assert titles(item_list(colour="blue", now=NOW)) == ["临期"]
+    assert titles(item_list(colour="red", now=NOW)) == ["迟报", "逾期"]
     assert titles(item_list(overdue=True, now=NOW)) == ["迟报", "逾期"]
     assert "逾期" not in titles(item_list(overdue=False, now=NOW))
     assert titles(item_list(status="registered", now=NOW)) == ["未交办"]

@@ -121,6 +121,21 @@ def test_the_rectification_is_closed_when_its_item_is() -> None:
     rectification.refresh_from_db()
     assert rectification.status == "opened", "reported but not yet approved"
     sup.unit_finish(unit_id=unit.pk, opinion="整改到位", idempotency_key="rect-ok")
+    other = sup.item_create(
+        fields=sup.ItemFields(
+            title="另一事项", source="document", requirements="完成", lead_department_id=unit.department_id
+        ),
+        office_id=item.office_id,
+        actor=f.actor(inspector),
+    )
+    sup.item_register(item_id=other.pk)
+    [other_unit] = other.units.all()
+    sup.unit_accept(unit_id=other_unit.pk, contact="联系人")
+    sup.unit_complete(unit_id=other_unit.pk, summary="完成", idempotency_key="other-done")
+    sup.unit_finish(unit_id=other_unit.pk, opinion="到位", idempotency_key="other-ok")
+    sup.item_close(item_id=other.pk)
+    rectification.refresh_from_db()
+    assert rectification.status == "opened", "closing another item leaves the rectification alone"
     sup.item_close(item_id=item.pk)
     rectification.refresh_from_db()
     assert rectification.status == "closed"

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 
 from handlers.registry import HandlerDoc, handler_docs
 
@@ -93,11 +94,20 @@ def form_key_of(file_name: str) -> str:
 
 
 def form_title(text: str) -> str:
-    """The schema's title ({"zh": …, "en": …} titles give the Chinese one); "" if it has none."""
+    """The schema's title in the page's language, as the task form shows its labels: in English its
+    `x-i18n.en.title` (or the "en" of a {"zh": …, "en": …} title) when it has one, else the Chinese; "" if none."""
     try:
-        title: Any = json.loads(text).get("title", "")
+        schema: Any = json.loads(text)
+        title: Any = schema.get("title", "")
     except (ValueError, AttributeError):
         return ""
+    if (get_language() or "").lower().startswith("en"):
+        i18n = schema.get("x-i18n")
+        english = i18n.get("en") if isinstance(i18n, dict) else None
+        found = english.get("title") if isinstance(english, dict) else None
+        found = found or (title.get("en") if isinstance(title, dict) else None)
+        if isinstance(found, str) and found.strip():
+            return found
     if isinstance(title, dict):
         title = title.get("zh") or title.get("zh-hans") or next(iter(title.values()), "")
     return str(title or "")

@@ -5,18 +5,22 @@
   forgets it fails here);
 - user data containing markup is escaped everywhere it is shown;
 - nothing is loaded from another host (found by rendering every page the resolver knows).
+- with English chosen, every page reads in English: Chinese only where it is data people typed.
 """
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.apps import apps
+from django.db import connection, models
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -513,11 +517,11 @@ def _supervision_performance_samples(w: World) -> dict[str, str]:
     problem = Problem.objects.create(
         item=item, unit=item.units.get(), description="<b>问题</b>", raised_at=timezone.now()
     )
-    system = perf.system_create(name="<b>体系</b>")
-    dimension = perf.node_add(system_id=system.pk, parent_id=None, name="<b>维度</b>", weight="100")
-    indicator = perf.node_add(system_id=system.pk, parent_id=dimension.pk, name="指标", weight="100")
-    perf.node_add(system_id=system.pk, parent_id=indicator.pk, name="评分点", weight="100", rule="manual")
-    perf.system_publish(system_id=system.pk)
+    system = perf.system_create(name="<b>体系</b>", actor=admin)
+    dimension = perf.node_add(system_id=system.pk, parent_id=None, name="<b>维度</b>", weight="100", actor=admin)
+    indicator = perf.node_add(system_id=system.pk, parent_id=dimension.pk, name="指标", weight="100", actor=admin)
+    perf.node_add(system_id=system.pk, parent_id=indicator.pk, name="评分点", weight="100", rule="manual", actor=admin)
+    perf.system_publish(system_id=system.pk, actor=admin)
     assessment = perf.round_create(
         system_id=system.pk, name="<b>轮次</b>", period="2026", unit_ids=[department_id], actor=admin
     )
@@ -558,7 +562,29 @@ def _ranking_report_samples(w: World) -> dict[str, str]:
 def test_no_page_loads_anything_from_another_host(world: World, settings: Any, tmp_path: Path) -> None:
     """Every page the resolver knows, rendered with real objects, links and loads only this server
     (static files, never a CDN); and each of its POST forms carries the CSRF token."""
-    w = world
+    settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": ["/nonexistent"]}  # the sample probe's folder
+    settings.MEDIA_ROOT = str(tmp_path)  # uploaded and generated files of the samples
+    samples = _route_samples(world)
+    admin = client_for(world.admin)
+    scanned, problems = [], []
+    for route, response in _pages(samples, admin, Client()):
+        if response.status_code != 200:
+            problems.append(f"{route.path}: {response.status_code} (add a sample for its URL parameters)")
+            continue
+        html = response.content.decode()
+        hosts = [url for url in EXTERNAL.findall(html) if not re.match(r"(?:https?:)?//testserver(?:/|$)", url)]
+        problems += [f"{route.path}: loads {url}" for url in hosts]
+        problems += [f"{route.path}: POST form without CSRF token {form}" for form in _forms_without_token(html)]
+        scanned.append(route.name)
+    assert not problems, problems
+    for name in ["login", "workbench:index", "workbench:task_page", "workbench:case", "supervision:index"]:
+        assert name in scanned, name
+    assert {"supervision:extensions", "supervision:league", "audit:index", "audit:event"} <= set(scanned)
+    assert {"notifications:index", "flows:index", "flows:incidents"} <= set(scanned)
+
+
+def _route_samples(w: World) -> dict[str, str]:
+    """A real object for every URL parameter of the Site, by parameter name."""
     samples = {
         "task_id": str(w.returned.pk),
         "instance_id": str(w.case.pk),
@@ -573,32 +599,126 @@ def test_no_page_loads_anything_from_another_host(world: World, settings: Any, t
             ).pk
         ),
     }
-    settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": ["/nonexistent"]}  # the sample probe's folder
-    settings.MEDIA_ROOT = str(tmp_path)  # uploaded and generated files of the samples
     for more in (_data_samples(w), _supervision_performance_samples(w), _ranking_report_samples(w)):
         # Routes are sampled by parameter name: two apps naming different objects alike would test one of
         # them with the other's id (a 404 on PostgreSQL, where ids differ, and a silent pass on SQLite).
         assert not samples.keys() & more.keys(), samples.keys() & more.keys()
         samples.update(more)
-    admin = client_for(w.admin)
-    scanned, problems = [], []
+    return samples
+
+
+def _pages(samples: dict[str, str], client: Client, anonymous: Client) -> Iterator[tuple[Route, Any]]:
+    """GET every route that answers with a page (redirects, POST-only actions, JSON and downloads left out);
+    the login page as a visitor, every other as `client`."""
     for route in site_routes():
         if route.name in NOT_PAGES:
             continue
-        client = Client() if route.name == "login" else admin
-        response = client.get(route.url(samples))
+        response = (anonymous if route.name == "login" else client).get(route.url(samples))
         if response.status_code in (302, 405) or "text/html" not in response.get("Content-Type", ""):
-            continue  # a redirect, a POST-only action, the API's JSON, or a download
-        if response.status_code != 200:
-            problems.append(f"{route.path}: {response.status_code} (add a sample for its URL parameters)")
             continue
-        html = response.content.decode()
-        hosts = [url for url in EXTERNAL.findall(html) if not re.match(r"(?:https?:)?//testserver(?:/|$)", url)]
-        problems += [f"{route.path}: loads {url}" for url in hosts]
-        problems += [f"{route.path}: POST form without CSRF token {form}" for form in _forms_without_token(html)]
+        yield route, response
+
+
+# --- English means English ----------------------------------------------------------------------------
+
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")  # a run of Han; CJK punctuation and anything else ends it
+# Attributes a person reads (tooltips, screen readers, placeholders, confirm dialogs, client-side errors).
+READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "label", "hx-confirm", "data-confirm", "data-error"}
+# Han that is right on an English page although it is not data: a language's name in its own language on the
+# language switch (a Chinese reader must find it whatever the page's language), and the product's mark, always
+# written "通办 Tongban" beside its English name.
+NOT_TO_TRANSLATE = {"简体中文", "通办"}
+# Text stored by Django itself, not typed by people: permission names are built from the models' verbose names
+# (code, translated on the pages), so they must not excuse an untranslated model name.
+NOT_DATA = {"auth.Permission"}
+
+
+class _VisibleText(HTMLParser):
+    """The text a person sees or hears: text nodes, read attributes and the values of buttons; the strings of
+    json_script data (what the page's scripts show); no script code or styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping: str | None = None  # inside <script> or <style>
+        self._json = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag in ("script", "style"):
+            self._skipping, self._json = tag, values.get("type") == "application/json"
+        self.parts += [v for k, v in attrs if v and (k in READ_ATTRIBUTES)]
+        if tag == "input" and values.get("type") in ("submit", "button", "reset") and values.get("value"):
+            self.parts.append(values["value"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._skipping:
+            self._skipping, self._json = None, False
+
+    def handle_data(self, data: str) -> None:
+        if self._skipping is None:
+            self.parts.append(data)
+        elif self._json and data.strip():
+            self.parts += list(_strings(json.loads(data)))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from _strings(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _strings(inner)
+
+
+def _stored_text() -> str:
+    """Every text value in the database — what people typed (department names, titles, comments, BPMN names)
+    may rightly be Chinese on an English page."""
+    found: list[str] = []
+    for model in apps.get_models():
+        if model._meta.label in NOT_DATA:
+            continue
+        fields = [
+            field.attname
+            for field in model._meta.concrete_fields
+            if isinstance(field, (models.CharField, models.TextField, models.JSONField))
+        ]
+        if fields:
+            for row in model._default_manager.values_list(*fields):
+                found += [text for value in row for text in _strings(value)]
+    return "\n".join(found)
+
+
+def _han_not_stored(html: str, stored: str) -> list[str]:
+    page = _VisibleText()
+    page.feed(html)
+    runs = {run for part in page.parts for run in HAN.findall(part)}
+    return sorted(run for run in runs - NOT_TO_TRANSLATE if run not in stored)
+
+
+def test_every_page_reads_in_english_when_english_is_chosen(world: World, settings: Any, tmp_path: Path) -> None:
+    """With English chosen, no page the resolver knows shows Chinese except data people typed: every run of Han
+    on the page (text, tooltips, labels, button values, json_script strings) is found in the stored data. The
+    pages are seen by the superuser, and by each role of the world where it sees its own things."""
+    settings.TONGBAN = {**settings.TONGBAN, "PROBE_SQLITE_DIRS": ["/nonexistent"]}
+    settings.MEDIA_ROOT = str(tmp_path)
+    samples = _route_samples(world)
+    stored = _stored_text()
+    untranslated: dict[str, list[str]] = {}
+    scanned = []
+    for route, response in _pages(samples, f.in_english(client_for(world.admin)), f.in_english(Client())):
+        assert response.status_code == 200, route.path
+        if wrong := _han_not_stored(response.content.decode(), stored):
+            untranslated[route.url(samples)] = wrong
         scanned.append(route.name)
-    assert not problems, problems
-    for name in ["login", "workbench:index", "workbench:task_page", "workbench:case", "supervision:index"]:
-        assert name in scanned, name
-    assert {"supervision:extensions", "supervision:league", "audit:index", "audit:event"} <= set(scanned)
-    assert {"notifications:index", "flows:index", "flows:incidents"} <= set(scanned)
+    for user, url, headers in _xss_pages(world):
+        response = f.in_english(client_for(user)).get(url, headers=headers)
+        assert response.status_code == 200, url
+        if wrong := _han_not_stored(response.content.decode(), stored):
+            untranslated[f"{url} ({user.username}{', htmx' if headers else ''})"] = wrong
+    assert not untranslated, "Chinese on English pages:\n" + "\n".join(f"{u} → {r}" for u, r in untranslated.items())
+    assert {"login", "workbench:index", "workbench:task_page", "supervision:index", "audit:index"} <= set(scanned)

@@ -88,7 +88,7 @@ class ItemForm(forms.Form):
     milestones = forms.CharField(
         label=gettext_lazy("计划节点"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2026-12-31 完成方案"}),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": gettext_lazy("2026-12-31 完成方案")}),
         help_text=gettext_lazy("每行一个：日期 名称，如 “2026-12-31 完成方案”。"),
     )
     attachments = MultipleFileField(label=gettext_lazy("附件"), required=False, widget=MultipleFileInput())

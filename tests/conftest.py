@@ -52,6 +52,17 @@ def _compiled_translations() -> None:
     trans_real._translations = {}  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """A test that read a page in English (the test client activates the request's language in this thread)
+    must not leave the next test reading services' messages in English."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def notifier():  # type: ignore[no-untyped-def]
     """The notifier port replaced by one that records what would have been sent."""

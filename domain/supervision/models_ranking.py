@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .periods import RankingPeriod
+
 
 def monthly_report_upload_to(instance: "MonthlyReport", filename: str) -> str:
     return f"supervision/reports/{instance.office_id}/{filename}"
@@ -38,7 +40,10 @@ class RankingSnapshot(models.Model):
     """A published ranking (晾晒) of one office's units over a month or quarter, frozen as JSON.
 
     `sha256` is over the canonical JSON of `rows`; the same hash, with the period and version, is written to
-    the hash-chained audit trail when it is published, so changing the rows — even with the hash — shows."""
+    the hash-chained audit trail when it is published, so changing the rows — even with the hash — shows.
+
+    `period_label` is the label in the publisher's language at publishing time, kept as it was written;
+    pages name the period with `period.label`, in the reader's language."""
 
     office = models.ForeignKey(
         "directory.Department", verbose_name=_("督查机构"), on_delete=models.PROTECT, related_name="+"
@@ -72,3 +77,7 @@ class RankingSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_label} v{self.version}"
+
+    @property
+    def period(self) -> RankingPeriod:
+        return RankingPeriod(self.period_start, self.period_end)

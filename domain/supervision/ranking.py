@@ -11,6 +11,7 @@ version with a reason; the earlier version stays, and both are in the audit trai
 ranking quietly is exactly what this module exists to prevent, so there is no overwrite."""
 
 import hashlib
+import io
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,11 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from domain.directory.models import Department
+from domain.spreadsheet import append_row
 from processes.audit_selectors import audit_events_filtered
 from processes.ports import Actor
 from processes.services.audit import audit_append, canonical_json, event_hash
@@ -30,6 +33,7 @@ from processes.services.audit import audit_append, canonical_json, event_hash
 from .access import ensure_office
 from .errors import SupervisionError, WrongStatus
 from .models import RankingSnapshot
+from .periods import RankingPeriod
 from .selectors import UnitPerformance, period_bounds, unit_performance
 
 AUDIT_ACTION = "ranking_published"
@@ -49,18 +53,10 @@ def office_department_code() -> str:
     return str(getattr(settings, "TONGBAN", {}).get("SUPERVISION_OFFICE_DEPARTMENT", DEFAULT_OFFICE_DEPARTMENT))
 
 
-@dataclass(frozen=True)
-class RankingPeriod:
-    start: datetime
-    end: datetime
-
-    @property
-    def label(self) -> str:
-        local = timezone.localtime(self.start)
-        months = round((self.end - self.start).days / 30)
-        if months == 3:
-            return _("%(year)s年第%(quarter)s季度") % {"year": local.year, "quarter": (local.month - 1) // 3 + 1}
-        return _("%(year)s年%(month)s月") % {"year": local.year, "month": local.month}
+def office_department() -> Department | None:
+    """The department of office_department_code; None when none has that code (a set-up mistake each caller
+    reports in its own words)."""
+    return Department.objects.filter(code=office_department_code()).first()
 
 
 def ranking_period(year: int, *, month: int | None = None, quarter: int | None = None) -> RankingPeriod:
@@ -147,11 +143,10 @@ def _iso(moment: datetime) -> str:
 def _office_id(office_id: int | None) -> int:
     if office_id is not None:
         return office_id
-    code = office_department_code()
-    found = Department.objects.filter(code=code).values_list("pk", flat=True).first()
+    found = office_department()
     if found is None:
-        raise SupervisionError(_("未找到督查机构（部门编码 %(code)s）。") % {"code": code})
-    return int(found)
+        raise SupervisionError(_("未找到督查机构（部门编码 %(code)s）。") % {"code": office_department_code()})
+    return int(found.pk)
 
 
 def _next_version(office_id: int, period: RankingPeriod, correction_reason: str) -> int:
@@ -275,9 +270,35 @@ def ranking_verify(snapshot_id: int) -> RankingVerification:
     )
 
 
-def ranking_snapshots(*, office_id: int | None = None) -> list[RankingSnapshot]:
-    """Published rankings, newest period first, each period's versions newest first."""
-    snapshots = RankingSnapshot.objects.select_related("office", "published_by")
+def ranking_snapshots(*, office_id: int | None = None) -> QuerySet[RankingSnapshot]:
+    """Published rankings, newest period first, each period's versions newest first; lazy, to be counted
+    and sliced by a page, and without their rows (a list never shows them)."""
+    snapshots = RankingSnapshot.objects.select_related("office", "published_by").defer("rows")
     if office_id is not None:
         snapshots = snapshots.filter(office_id=office_id)
-    return list(snapshots.order_by("-period_start", "period_end", "-version"))
+    return snapshots.order_by("-period_start", "period_end", "-version")
+
+
+def rate_text(rate: object) -> str:
+    """A row's on-time rate as shown: with a percent sign, a dash where nothing was judged."""
+    return f"{rate}%" if rate is not None else "—"
+
+
+def ranking_snapshot_xlsx(snapshot: RankingSnapshot) -> bytes:
+    """The frozen rows as one sheet, headed by the period in the reader's language and the version, ending
+    with the hash. Cells go through append_row, so a unit named "=..." stays text; rows altered after
+    publishing (校验 shows it) are written as they are, so nothing here may fail on them."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = _("晾晒排名")
+    append_row(sheet, [snapshot.period.label, _("第 %(version)s 版") % {"version": snapshot.version}])
+    append_row(sheet, [_("排名"), _("单位"), _("按时办结"), _("逾期"), _("按时率"), _("平均办理工作日")])
+    for row in snapshot.rows:
+        cells = [row.get("rank"), row.get("department_name"), row.get("on_time"), row.get("overdue")]
+        days = row.get("average_handling_working_days") or "—"
+        append_row(sheet, [*cells, rate_text(row.get("on_time_rate")), days])
+    append_row(sheet, ["SHA-256", snapshot.sha256])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -31,18 +31,17 @@ from .access import is_office
 from .choices import Source
 from .errors import NotPermitted, SupervisionError, WrongStatus
 from .models import SupervisionItem
-from .ranking import office_department_code
+from .ranking import office_department, office_department_code
 from .services import PROCESS_KEY, ItemFields, item_create, item_dispatch
 from .signals import item_closed
 
 
 def _office() -> Department:
-    code = office_department_code()
-    office = Department.objects.filter(code=code).first()
+    office = office_department()
     if office is None:
         raise SupervisionError(
             _("未找到督查机构（部门编码 %(code)s），无法发起整改督办；请在设置 SUPERVISION_OFFICE_DEPARTMENT 中配置。")
-            % {"code": code}
+            % {"code": office_department_code()}
         )
     return office
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from domain.supervision.models import RankingSnapshot
@@ -82,7 +84,8 @@ def test_the_office_sees_the_units_ranked_with_the_agreed_columns_and_chart_data
     found = re.search(r'<script id="tb-ranking-data" type="application/json">(.*?)</script>', html)
     assert found is not None
     assert json.loads(found.group(1))["rates"] == [100.0, 50.0]
-    assert "vendor/echarts/echarts.min.js" in html and "webui/ranking-chart.js" in html
+    assert "vendor/echarts/echarts.min.js" in html and "webui/league-chart.js" in html
+    assert 'data-rate-chart="tb-ranking-data" data-names="units"' in html  # where the shared script finds them
     assert table_rows(get(client, RANKING, period="2026-Q2").content.decode()) == expected
     assert "2026年第2季度" in get(client, RANKING, period="2026-q2").content.decode()
     assert 'class="tb-empty"' in get(client, RANKING, period="2026-05").content.decode()
@@ -189,3 +192,47 @@ def test_the_page_reads_in_english(w: b.World) -> None:
     html = get(f.in_english(client_for(w.inspector)), RANKING, period="2026-06").content.decode()
     assert "On-time rate" in html and "Average working days" in html and "6/2026" in html
     assert "Unit ranking" in html and "督查晾晒" not in html and "排名" not in html
+
+
+def test_a_snapshot_published_in_chinese_names_its_period_in_the_readers_language(w: b.World) -> None:
+    """Published from a Chinese page, the June ranking reads “6/2026” to an English reader — page, title,
+    list and download — and “2026年6月” to a Chinese one: the period is named when read, not when published."""
+    post(client_for(w.inspector), "/supervision/ranking/publish/", {"period": "2026-06"})
+    snapshot = RankingSnapshot.objects.get()
+    english = f.in_english(client_for(w.lead_handler))
+    page = get(english, f"/supervision/ranking/snapshots/{snapshot.pk}/").content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "6/2026" in title and "6/2026" in page.split("<h2>", 1)[1] and "2026年6月" not in page
+    listing = get(english, "/supervision/ranking/snapshots/").content.decode()
+    assert ">6/2026</a>" in listing and "2026年6月" not in listing
+    sheet = load_workbook(
+        io.BytesIO(get(english, f"/supervision/ranking/snapshots/{snapshot.pk}/xlsx/").content)
+    ).active
+    assert sheet is not None and sheet["A1"].value == "6/2026"
+    chinese = get(client_for(w.lead_handler), "/supervision/ranking/snapshots/").content.decode()
+    assert ">2026年6月</a>" in chinese
+
+
+def test_the_snapshot_list_pages_without_loading_the_rankings(w: b.World) -> None:
+    """30 published versions: 25 on the first page, 5 on the second; the list's queries count and fetch one
+    page, and never read the frozen rows (which can be large)."""
+    post(client_for(w.inspector), "/supervision/ranking/publish/", {"period": "2026-06"})
+    first = RankingSnapshot.objects.get()
+    for version in range(2, 31):
+        first.pk, first.version, first.correction_reason = None, version, f"更正 {version}"
+        first.save()
+    client = client_for(w.lead_handler)
+    with CaptureQueriesContext(connection) as queries:
+        html = get(client, "/supervision/ranking/snapshots/").content.decode()
+    assert html.count("data-snapshot-id=") == 25
+    listed = [q["sql"] for q in queries.captured_queries if "supervision_rankingsnapshot" in q["sql"]]
+    assert listed and all('"rows"' not in sql for sql in listed) and any("LIMIT 25" in sql for sql in listed)
+    assert get(client, "/supervision/ranking/snapshots/", page="2").content.decode().count("data-snapshot-id=") == 5
+
+
+def test_publishing_a_quarter_comes_back_to_the_quarter(w: b.World) -> None:
+    """A refused publication returns to the period asked for, written as the period field takes it."""
+    client = client_for(w.inspector)
+    post(client, "/supervision/ranking/publish/", {"period": "2026-q2"})
+    again = post(client, "/supervision/ranking/publish/", {"period": "2026-q2"})
+    assert again.status_code == 302 and again["Location"] == f"{RANKING}?period=2026-Q2"

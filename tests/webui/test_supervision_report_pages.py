@@ -127,10 +127,14 @@ def test_stored_monthly_reports_are_listed_with_their_files(w: b.World, settings
 
 
 def test_only_the_office_sees_reports(w: b.World) -> None:
+    """Others get 403 with the reason, under the 进展报告 tab (not 督查晾晒's, nor a link to its rankings)."""
     handler = client_for(w.lead_handler)
     for url in (REPORTS, f"{DOWNLOAD}?month=2026-06&format=xlsx"):
         response = handler.get(url)
-        assert response.status_code == 403 and "只有督查机构的督查员可以查看进展报告" in response.content.decode()
+        html = response.content.decode()
+        assert response.status_code == 403 and "只有督查机构的督查员可以查看进展报告" in html
+        assert f'href="{REPORTS}" aria-current="page"' in html and html.count('aria-current="page"') == 1
+        assert "<title>进展报告 - " in html and "/supervision/ranking/snapshots/" not in html
     admin = client_for(f.user("admin", is_superuser=True, is_staff=True))
     assert get(admin, REPORTS).status_code == 200
 

@@ -2,13 +2,12 @@
 quarter, for the supervision office, with its 发布 form; and the published snapshots, which everyone signed in
 may read, check against the audit trail (校验) and download.
 
-The office is the one TONGBAN["SUPERVISION_OFFICE_DEPARTMENT"] names (office_department_code), the same the
-domain publishes for. The table is the accessible source of the chart: both come from the same rows."""
+The office is the one TONGBAN["SUPERVISION_OFFICE_DEPARTMENT"] names (office_department), the same the
+domain publishes for. The table is the accessible source of the chart: both come from the same rows.
+Periods are named with RankingPeriod.label, in the reader's language, never the label stored when published."""
 
-import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -19,21 +18,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from openpyxl import Workbook
 
 from domain.directory.models import Department
-from domain.spreadsheet import append_row
 from domain.supervision.access import is_office
 from domain.supervision.errors import SupervisionError
 from domain.supervision.models import RankingSnapshot
 from domain.supervision.ranking import (
     RankingPeriod,
+    office_department,
     office_department_code,
     ranking_for,
     ranking_period,
     ranking_publish,
+    ranking_snapshot_xlsx,
     ranking_snapshots,
     ranking_verify,
+    rate_text,
 )
 from webui.views.paging import paginate
 from webui.views.supervision_items_access import actor_of
@@ -45,16 +45,15 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass(frozen=True)
 class ChosenPeriod:
-    """The period a page shows, the `YYYY-MM` / `YYYY-Qn` text naming it, and why the asked one was refused."""
+    """The period a page shows and why the asked one was refused."""
 
     period: RankingPeriod
-    value: str
     error: str = ""
 
 
 def _current_month() -> ChosenPeriod:
     today = timezone.localdate()
-    return ChosenPeriod(ranking_period(today.year, month=today.month), f"{today:%Y-%m}")
+    return ChosenPeriod(ranking_period(today.year, month=today.month))
 
 
 def period_from_text(text: str) -> ChosenPeriod:
@@ -67,33 +66,33 @@ def period_from_text(text: str) -> ChosenPeriod:
     quarter = int(found.group(3)) if found and found.group(3) else None
     year = int(found.group(1)) if found else 0
     if not found or not 1970 <= year <= 9998 or (month is not None and not 1 <= month <= 12):
-        default = _current_month()
         error = _("无法识别期间“%(text)s”，请使用 2026-06（月份）或 2026-Q2（季度）的格式；已显示本月。")
-        return ChosenPeriod(default.period, default.value, error % {"text": text[:40]})
-    value = f"{year}-{month:02d}" if month is not None else f"{year}-Q{quarter}"
-    return ChosenPeriod(ranking_period(year, month=month, quarter=quarter), value)
+        return ChosenPeriod(_current_month().period, error % {"text": text[:40]})
+    return ChosenPeriod(ranking_period(year, month=month, quarter=quarter))
 
 
-def office() -> Department | None:
-    return Department.objects.filter(code=office_department_code()).first()
+def forbidden(
+    request: HttpRequest, reason: str, *, section: str, title: str, back_url: str = "", back_text: str = ""
+) -> HttpResponse:
+    """403 with the reason, under the 督办 tabs with `section` (the page refused) highlighted, and a link to
+    what they may see instead when there is one."""
+    context = {"section": section, "title": title, "reason": reason, "back_url": back_url, "back_text": back_text}
+    return render(request, "webui/supervision/forbidden.html", context, status=403)
 
 
-def forbidden(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "webui/supervision/ranking_forbidden.html", {"reason": reason}, status=403)
+def _ranking_forbidden(request: HttpRequest, reason: str) -> HttpResponse:
+    back_url, back_text = reverse("supervision:ranking_snapshots"), _("查看已发布的晾晒排名")
+    return forbidden(request, reason, section="ranking", title=_("督查晾晒"), back_url=back_url, back_text=back_text)
 
 
 def _live_refusal(request: HttpRequest) -> tuple[Department | None, str]:
     """The office when the user may see its live ranking, else the reason they may not."""
-    found = office()
+    found = office_department()
     if found is None:
         return None, _("未找到督查机构（部门编码 %(code)s），请联系管理员配置。") % {"code": office_department_code()}
     if not is_office(actor_of(request), found.pk):
         return None, _("只有督查机构的督查员可以查看实时晾晒排名；已发布的排名所有人都可以查看。")
     return found, ""
-
-
-def rate_text(rate: str | None) -> str:
-    return f"{rate}%" if rate is not None else "—"
 
 
 def display_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -136,7 +135,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     """The live ranking of the chosen month or quarter, for the office (403 with the reason for others)."""
     found, reason = _live_refusal(request)
     if found is None:
-        return forbidden(request, reason)
+        return _ranking_forbidden(request, reason)
     chosen = period_from_text(request.GET.get("period", ""))
     if chosen.error:
         messages.warning(request, chosen.error)
@@ -158,9 +157,9 @@ def ranking_publish_view(request: HttpRequest) -> HttpResponse:
     """发布 the chosen period's ranking; the domain's refusal (not ended, already published) is shown as is."""
     found, reason = _live_refusal(request)
     if found is None:
-        return forbidden(request, reason)
+        return _ranking_forbidden(request, reason)
     chosen = period_from_text(request.POST.get("period", ""))
-    back = f"{reverse('supervision:ranking')}?period={chosen.value}"
+    back = f"{reverse('supervision:ranking')}?period={chosen.period.value}"
     if chosen.error:
         messages.error(request, chosen.error)
         return redirect(back)
@@ -176,7 +175,7 @@ def ranking_publish_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(back)
     text = _("已发布 %(period)s 的晾晒排名（第 %(version)s 版）。")
-    messages.success(request, text % {"period": snapshot.period_label, "version": snapshot.version})
+    messages.success(request, text % {"period": snapshot.period.label, "version": snapshot.version})
     return redirect("supervision:ranking_snapshot", snapshot_id=snapshot.pk)
 
 
@@ -214,36 +213,11 @@ def snapshot_verify(request: HttpRequest, snapshot_id: int) -> HttpResponse:
     return _snapshot_page(request, snapshot_id, ranking_verify(snapshot_id))
 
 
-def period_value(start: datetime, end: datetime) -> str:
-    """`YYYY-MM` or `YYYY-Qn` for a published period (what the period field and file names use)."""
-    local = timezone.localtime(start)
-    if (end - start).days > 40:
-        return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
-    return f"{local:%Y-%m}"
-
-
-def snapshot_xlsx(snapshot: RankingSnapshot) -> bytes:
-    """The frozen rows as one sheet; unit names go through append_row, so a name like "=..." stays text."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = _("晾晒排名")
-    append_row(sheet, [snapshot.period_label, _("第 %(version)s 版") % {"version": snapshot.version}])
-    append_row(sheet, [_("排名"), _("单位"), _("按时办结"), _("逾期"), _("按时率"), _("平均办理工作日")])
-    for row in display_rows(snapshot.rows):
-        cells = [row.get("rank"), row.get("department_name"), row.get("on_time"), row.get("overdue")]
-        append_row(sheet, [*cells, row["rate_text"], row["days_text"]])
-    append_row(sheet, ["SHA-256", snapshot.sha256])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 @login_required
 @require_GET
 def snapshot_download(request: HttpRequest, snapshot_id: int) -> HttpResponse:
     snapshot = get_object_or_404(RankingSnapshot, pk=snapshot_id)
-    response = HttpResponse(snapshot_xlsx(snapshot), content_type=XLSX_TYPE)
-    name = f"ranking-{period_value(snapshot.period_start, snapshot.period_end)}-v{snapshot.version}.xlsx"
+    response = HttpResponse(ranking_snapshot_xlsx(snapshot), content_type=XLSX_TYPE)
+    name = f"ranking-{snapshot.period.value}-v{snapshot.version}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET
 from domain.directory.models import Department
 from domain.supervision.access import is_office
 from domain.supervision.models import MonthlyReport
+from domain.supervision.ranking import office_department
 from domain.supervision.reports import ReportData, progress_report, progress_report_pdf, progress_report_xlsx
 from webui.views.paging import paginate
 from webui.views.supervision_items_access import actor_of
-from webui.views.supervision_ranking import XLSX_TYPE, forbidden, office
+from webui.views.supervision_ranking import XLSX_TYPE, forbidden
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 NOW = "now"
@@ -42,12 +43,16 @@ def month_from_text(text: str) -> tuple[date | None, str]:
 
 
 def _office_or_reason(request: HttpRequest) -> tuple[Department | None, str]:
-    found = office()
+    found = office_department()
     if found is None:
         return None, _("未找到督查机构，请联系管理员配置。")
     if not is_office(actor_of(request), found.pk):
         return None, _("只有督查机构的督查员可以查看进展报告。")
     return found, ""
+
+
+def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
+    return forbidden(request, reason, section="reports", title=_("进展报告"))
 
 
 def summary(data: ReportData) -> list[tuple[str, int]]:
@@ -66,7 +71,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     """The report of the chosen month (default: this month up to now) and the stored monthly reports."""
     found, reason = _office_or_reason(request)
     if found is None:
-        return forbidden(request, reason)
+        return _forbidden(request, reason)
     month, error = month_from_text(request.GET.get("month", ""))
     if error:
         messages.warning(request, error)
@@ -94,7 +99,7 @@ def report_download(request: HttpRequest) -> HttpResponse:
     """?month=YYYY-MM (or now) &format=xlsx|pdf: the report made now, named after its month."""
     found, reason = _office_or_reason(request)
     if found is None:
-        return forbidden(request, reason)
+        return _forbidden(request, reason)
     kind = request.GET.get("format", "")
     month, error = month_from_text(request.GET.get("month", ""))
     if kind not in CONTENT_TYPES:
@@ -113,7 +118,7 @@ def stored_report_download(request: HttpRequest, report_id: int, kind: str) -> H
     """A stored monthly report's XLSX or PDF, as it was made when the month ended."""
     report = get_object_or_404(MonthlyReport, pk=report_id)
     if not is_office(actor_of(request), report.office_id):
-        return forbidden(request, _("只有督查机构的督查员可以查看进展报告。"))
+        return _forbidden(request, _("只有督查机构的督查员可以查看进展报告。"))
     file = report.xlsx if kind == "xlsx" else report.pdf
     try:
         opened = file.open("rb")

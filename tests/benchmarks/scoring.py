@@ -69,14 +69,20 @@ def _rule(index: int, rng: random.Random) -> dict[str, Any]:
 def _system(rng: random.Random) -> tuple[Any, list[Any]]:
     from domain.performance import services
 
-    system = services.system_create(name="营商环境评估（基准）", year=2026)
+    system = services.system_create(name="营商环境评估（基准）", year=2026, actor=_organiser())
     leaves: list[Any] = []
     for d, dim_weight in enumerate(DIMENSION_WEIGHTS):
-        dimension = services.node_add(system_id=system.pk, parent_id=None, name=f"维度{d + 1}", weight=dim_weight)
+        dimension = services.node_add(
+            system_id=system.pk, parent_id=None, name=f"维度{d + 1}", weight=dim_weight, actor=_organiser()
+        )
         indicator_weight = Decimal(dim_weight) / INDICATORS
         for i in range(INDICATORS):
             indicator = services.node_add(
-                system_id=system.pk, parent_id=dimension.pk, name=f"指标{d + 1}.{i + 1}", weight=indicator_weight
+                system_id=system.pk,
+                parent_id=dimension.pk,
+                name=f"指标{d + 1}.{i + 1}",
+                weight=indicator_weight,
+                actor=_organiser(),
             )
             for p in range(POINTS):
                 leaves.append(
@@ -86,9 +92,10 @@ def _system(rng: random.Random) -> tuple[Any, list[Any]]:
                         name=f"评分点{d + 1}.{i + 1}.{p + 1}",
                         weight=indicator_weight / POINTS,
                         **_rule(len(leaves), rng),
+                        actor=_organiser(),
                     )
                 )
-    return services.system_publish(system_id=system.pk), leaves
+    return services.system_publish(system_id=system.pk, actor=_organiser()), leaves
 
 
 def _round(system: Any, leaves: list[Any], units: int, rng: random.Random) -> Any:
@@ -117,7 +124,7 @@ def _round(system: Any, leaves: list[Any], units: int, rng: random.Random) -> An
         u.pk: {f"f{f:02d}": str(rng.randrange(0, 101)) for f in range(FIELDS) if rng.random() > 0.05}
         for u in round_units
     }
-    services.values_import(round_id=assessment.pk, rows=rows)
+    services.values_import(round_id=assessment.pk, rows=rows, actor=_organiser())
     manual = [leaf for leaf in leaves if leaf.rule == "manual"]
     ManualScore.objects.bulk_create(
         ManualScore(

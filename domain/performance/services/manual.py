@@ -1,6 +1,11 @@
 """专家评分: an expert (or the organiser) scores units on the manual scoring points, one at a time or a whole
-grid at once. A grid is saved all or nothing: one bad cell and every bad cell is reported, nothing stored."""
+grid at once. A grid is saved all or nothing: one bad cell and every bad cell is reported, nothing stored.
 
+Several experts share one grid, so a grid cell carries what its page showed when it was loaded: a cell
+left as shown is not touched (another expert's score stays theirs), and a cell someone else changed in
+the meantime is refused rather than silently overwritten or withdrawn."""
+
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,24 +16,47 @@ from django.utils.translation import gettext as _
 
 from processes.ports import Actor
 
-from ..access import ensure_manual_scorer
+from ..access import ensure_manual_scorer, own_unit_refusal
 from ..choices import NodeKind, RoundStatus, RuleKind
-from ..errors import NodeInvalid, PerformanceError
+from ..errors import NodeInvalid, NotPermitted, PerformanceError
 from ..models import IndicatorNode, ManualScore, RoundUnit
 from ..rules import plain
 from .rounds import round_for_update
 
 OPEN_STATUSES = (RoundStatus.COLLECTING, RoundStatus.SCORING)
+# ASCII digits only: Decimal() also takes "1_0" (10) and other scripts' digits, which nobody means as a score.
+# A leading minus passes here so that "-1" is told the range rather than "not a number".
+SCORE_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
 class ManualCell:
-    """One cell of the grid as typed: a blank score and comment withdraw the unit's score on the point."""
+    """One cell of the grid as typed, with what the grid showed in it when loaded (`orig_*`, blank for an
+    empty cell). A blank score and comment withdraw the unit's score on the point."""
 
     unit_id: int
     node_id: int
     score: str
     comment: str
+    orig_score: str
+    orig_comment: str
+
+    def untouched(self) -> bool:
+        return (_text(self.score), _text(self.comment)) == (_text(self.orig_score), _text(self.orig_comment))
+
+
+def _text(value: str) -> str:
+    # A browser drops line breaks from a text input's value: compare as it would post the stored text.
+    return value.replace("\r", "").replace("\n", "").strip()
+
+
+def _shows(entry: ManualScore | None, score: str, comment: str) -> bool:
+    """Whether the stored entry is what a grid showing (score, comment) saw."""
+    if entry is None:
+        return not _text(score) and not _text(comment)
+    if not SCORE_TEXT.fullmatch(_text(score)):
+        return False
+    return Decimal(_text(score)) == entry.score and _text(comment) == _text(entry.comment)
 
 
 @dataclass(frozen=True)
@@ -61,8 +89,11 @@ def manual_points(*, system_id: int) -> list[IndicatorNode]:
 
 
 def _score_value(raw: Any, maximum: Decimal) -> Decimal:
+    text = str(raw).strip()
     try:
-        value = Decimal(str(raw).strip())
+        if not SCORE_TEXT.fullmatch(text):
+            raise InvalidOperation
+        value = Decimal(text)
     except InvalidOperation:
         raise NodeInvalid(_("得分 “%(value)s” 不是数值") % {"value": raw}, field="score") from None
     if not value.is_finite() or not Decimal(0) <= value <= maximum:
@@ -97,6 +128,9 @@ def manual_score_enter(
     """An expert (or the organiser) scores a unit on a manual point (0 … the point's full score), with a comment."""
     ensure_manual_scorer(actor)
     unit = RoundUnit.objects.select_related("round").get(pk=unit_id)
+    refusal = own_unit_refusal(actor, unit)
+    if refusal:
+        raise NotPermitted(refusal)
     round_for_update(unit.round_id, *OPEN_STATUSES)
     node = _manual_node(unit, node_id)
     value, text = _entry(score, comment, node)
@@ -119,7 +153,15 @@ class _Changes:
 def _cell_change(
     cell: ManualCell, unit: RoundUnit, node: IndicatorNode, stored: ManualScore | None, actor: Actor, changes: _Changes
 ) -> None:
-    """Add the cell's write to `changes`; a cell equal to what is stored is left alone (its expert stays)."""
+    """Add the cell's write to `changes`. A cell left as the grid showed it, or already holding what was
+    typed, is left alone (its expert stays); one changed by someone else since the grid was loaded is refused."""
+    if cell.untouched() or (stored is not None and _shows(stored, cell.score, cell.comment)):
+        return
+    refusal = own_unit_refusal(actor, unit)
+    if refusal:
+        raise NodeInvalid(refusal)
+    if not _shows(stored, cell.orig_score, cell.orig_comment):
+        raise NodeInvalid(_("已被他人修改，请刷新后再保存。"))
     if not cell.score.strip() and not cell.comment.strip():
         if stored is not None:
             changes.withdrawn.append(stored.pk)
@@ -137,8 +179,9 @@ def _cell_change(
 def manual_scores_enter(*, round_id: int, cells: list[ManualCell], actor: Actor) -> int:
     """Save a grid of expert scores of one round; returns how many cells changed.
 
-    Every cell is checked first: any bad one raises ManualScoresInvalid listing all of them (unit, point,
-    reason) and nothing is written. A fixed number of queries, however many units the round has."""
+    Every cell is checked first: any bad one (a wrong value, the expert's own unit, a cell someone else
+    changed since the grid was loaded) raises ManualScoresInvalid listing all of them (unit, point, reason)
+    and nothing is written. A fixed number of queries, however many units the round has."""
     ensure_manual_scorer(actor)
     assessment = round_for_update(round_id, *OPEN_STATUSES)
     units = {u.pk: u for u in RoundUnit.objects.filter(round=assessment).select_related("department")}

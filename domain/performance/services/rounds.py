@@ -120,8 +120,9 @@ def values_submit_by_token(*, token: str, values: dict[str, Any]) -> RoundUnit:
 
 
 @transaction.atomic
-def unit_token_renew(*, unit_id: int) -> RoundUnit:
+def unit_token_renew(*, unit_id: int, actor: Actor) -> RoundUnit:
     """A new questionnaire link for the unit; the old one stops working (e.g. it was forwarded too widely)."""
+    ensure_organiser(actor)
     unit = RoundUnit.objects.select_for_update().get(pk=unit_id)
     unit.token = _new_token()
     unit.save(update_fields=["token"])
@@ -129,8 +130,12 @@ def unit_token_renew(*, unit_id: int) -> RoundUnit:
 
 
 @transaction.atomic
-def values_import(*, round_id: int, rows: dict[int, dict[str, Any]]) -> int:
-    """Store already-checked values for many units (unit id → canonical values); the Excel import's write."""
+def values_import(*, round_id: int, rows: dict[int, dict[str, Any]], actor: Actor) -> int:
+    """Store already-checked values for many units (unit id → canonical values); the Excel import's write.
+
+    The organiser only: the questionnaire link does not come here but through values_submit_by_token, whose
+    token is its authority, so no caller reaches a unit's data without either."""
+    ensure_organiser(actor)
     round_for_update(round_id, RoundStatus.COLLECTING)
     units = list(RoundUnit.objects.select_for_update().filter(round_id=round_id, pk__in=rows))
     now = timezone.now()
@@ -145,7 +150,7 @@ def values_upload(*, round_id: int, file: IO[bytes], actor: Actor) -> int:
     """Import the round's Excel sheet; raises ValuesImportError listing every bad row, importing nothing."""
     ensure_organiser(actor)
     round_for_update(round_id, RoundStatus.COLLECTING)
-    return values_import(round_id=round_id, rows=values_from_xlsx(round_id=round_id, file=file))
+    return values_import(round_id=round_id, rows=values_from_xlsx(round_id=round_id, file=file), actor=actor)
 
 
 @transaction.atomic

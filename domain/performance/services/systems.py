@@ -8,6 +8,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from processes.ports import Actor
+
+from ..access import ensure_organiser
 from ..choices import CHILD_KIND, NodeKind, RuleKind, SystemStatus
 from ..errors import NodeInvalid, NodeProblem, SystemFrozen, SystemInvalid
 from ..models import IndicatorNode, IndicatorSystem
@@ -40,8 +43,9 @@ def _weight(raw: Any) -> Decimal:
 
 
 @transaction.atomic
-def system_create(*, name: str, year: int | None = None, description: str = "") -> IndicatorSystem:
-    """A new draft system, version 1 (or the next version of an existing name)."""
+def system_create(*, name: str, year: int | None = None, description: str = "", actor: Actor) -> IndicatorSystem:
+    """A new draft system, version 1 (or the next version of an existing name). The organiser only."""
+    ensure_organiser(actor)
     latest = IndicatorSystem.objects.filter(name=name).aggregate(v=Max("version"))["v"] or 0
     return IndicatorSystem.objects.create(name=name, year=year, description=description, version=latest + 1)
 
@@ -58,8 +62,10 @@ def node_add(
     expression: str = "",
     thresholds: list[dict[str, Any]] | None = None,
     guidance: str = "",
+    actor: Actor,
 ) -> IndicatorNode:
     """Add a dimension (top), indicator (under a dimension) or scoring point (under an indicator, with its rule)."""
+    ensure_organiser(actor)
     system = _editable(system_id)
     parent = IndicatorNode.objects.get(pk=parent_id, system=system) if parent_id else None
     kind = CHILD_KIND[parent.kind if parent else None]
@@ -87,8 +93,9 @@ _NODE_FIELDS = frozenset({"name", "code", "weight", "rule", "expression", "thres
 
 
 @transaction.atomic
-def node_update(*, node_id: int, data: dict[str, Any]) -> IndicatorNode:
+def node_update(*, node_id: int, data: dict[str, Any], actor: Actor) -> IndicatorNode:
     """Change a node of a draft system; `data` holds any of name, code, weight, rule, expression, thresholds."""
+    ensure_organiser(actor)
     node = IndicatorNode.objects.get(pk=node_id)
     _editable(node.system_id)
     unknown = set(data) - _NODE_FIELDS
@@ -103,8 +110,9 @@ def node_update(*, node_id: int, data: dict[str, Any]) -> IndicatorNode:
 
 
 @transaction.atomic
-def node_delete(*, node_id: int) -> None:
+def node_delete(*, node_id: int, actor: Actor) -> None:
     """Remove a node of a draft system with everything below it."""
+    ensure_organiser(actor)
     node = IndicatorNode.objects.get(pk=node_id)
     _editable(node.system_id)
     node.delete()
@@ -169,8 +177,9 @@ def system_problems(*, system_id: int) -> list[NodeProblem]:
 
 
 @transaction.atomic
-def system_publish(*, system_id: int) -> IndicatorSystem:
+def system_publish(*, system_id: int, actor: Actor) -> IndicatorSystem:
     """Check the whole tree and freeze it; raises SystemInvalid listing every wrong node."""
+    ensure_organiser(actor)
     system = _editable(system_id)
     problems = system_problems(system_id=system_id)
     if problems:
@@ -182,8 +191,9 @@ def system_publish(*, system_id: int) -> IndicatorSystem:
 
 
 @transaction.atomic
-def system_copy(*, system_id: int) -> IndicatorSystem:
+def system_copy(*, system_id: int, actor: Actor) -> IndicatorSystem:
     """A new draft version of the system with the same tree, to be changed and published again."""
+    ensure_organiser(actor)
     source = IndicatorSystem.objects.get(pk=system_id)
     latest = IndicatorSystem.objects.filter(name=source.name).aggregate(v=Max("version"))["v"] or 0
     copy = IndicatorSystem.objects.create(

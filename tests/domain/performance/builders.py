@@ -59,12 +59,18 @@ class Assessment:
 def build_system(
     name: str = "数据共享开放评估", *, publish: bool = True
 ) -> tuple[IndicatorSystem, dict[str, IndicatorNode]]:
-    system = services.system_create(name=name, year=2026)
+    system = services.system_create(name=name, year=2026, actor=ORGANISER)
     n: dict[str, IndicatorNode] = {}
 
     def add(key: str, parent: str | None, label: str, weight: str, **rule: Any) -> None:
         n[key] = services.node_add(
-            system_id=system.pk, parent_id=n[parent].pk if parent else None, name=label, weight=weight, code=key, **rule
+            system_id=system.pk,
+            parent_id=n[parent].pk if parent else None,
+            name=label,
+            weight=weight,
+            code=key,
+            **rule,
+            actor=ORGANISER,
         )
 
     add("D1", None, "数据共享", "60")
@@ -78,7 +84,7 @@ def build_system(
     add("P4", "I3", "开放数量", "25", rule="formula", expression="min(max_score, open_sets * 0.5)")
     add("P5", "I3", "开放比例", "15", rule="threshold", expression="open_rate", thresholds=THRESHOLDS_OPEN)
     if publish:
-        system = services.system_publish(system_id=system.pk)
+        system = services.system_publish(system_id=system.pk, actor=ORGANISER)
     return system, n
 
 

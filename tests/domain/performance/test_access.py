@@ -14,7 +14,14 @@ from domain.directory.models import Department, Role
 from domain.performance import services
 from domain.performance.access import may_enter_values, may_organise, may_score_manually, may_see_result
 from domain.performance.errors import NotPermitted
-from domain.performance.models import AssessmentRound, ManualScore, Rectification, UnitScore
+from domain.performance.models import (
+    AssessmentRound,
+    IndicatorNode,
+    IndicatorSystem,
+    ManualScore,
+    Rectification,
+    UnitScore,
+)
 from processes.ports import Actor, directory
 from tests import factories
 
@@ -131,3 +138,38 @@ def test_the_demo_seed_gives_perf1_the_organiser_and_expert1_the_expert() -> Non
     assert (office.pk, "performance_organiser") in perf1.memberships and may_organise(perf1)
     assert may_score_manually(expert1) and not may_organise(expert1)
     assert Role.objects.get(code="performance_expert").name == "评审专家"
+
+
+def test_only_the_organiser_builds_systems_renews_links_and_imports_values() -> None:
+    """An expert and a unit's own people are refused by every system, link and import service called
+    directly, and nothing changes: no new system or node, the tree, status, link and data stay as they were."""
+    a = build_round(submit=False, manual=False)
+    draft, nodes = build_system("草稿体系", publish=False)
+    unit = a.units["A"]
+    token, count = unit.token, IndicatorSystem.objects.count()
+    calls = {
+        "system_create": lambda x: services.system_create(name="新体系", actor=x),
+        "node_add": lambda x: services.node_add(
+            system_id=draft.pk, parent_id=None, name="新维度", weight="10", actor=x
+        ),
+        "node_update": lambda x: services.node_update(node_id=nodes["P1"].pk, data={"weight": "1"}, actor=x),
+        "node_delete": lambda x: services.node_delete(node_id=nodes["P5"].pk, actor=x),
+        "system_publish": lambda x: services.system_publish(system_id=draft.pk, actor=x),
+        "system_copy": lambda x: services.system_copy(system_id=a.system.pk, actor=x),
+        "unit_token_renew": lambda x: services.unit_token_renew(unit_id=unit.pk, actor=x),
+        "values_import": lambda x: services.values_import(
+            round_id=a.round.pk, rows={unit.pk: {"total_count": 1}}, actor=x
+        ),
+    }
+    expert = _actor("expert1", "performance_expert")
+    own = _actor("own", "reviewer", dept=unit.department)
+    for call in calls.values():
+        for actor in (expert, own):
+            with pytest.raises(NotPermitted, match="组织方"):
+                call(actor)
+    draft.refresh_from_db()
+    unit.refresh_from_db()
+    assert IndicatorSystem.objects.count() == count and draft.status == "draft"
+    assert IndicatorNode.objects.get(pk=nodes["P1"].pk).weight == 30 and draft.nodes.count() == len(nodes)
+    assert unit.token == token and unit.submitted_at is None
+    assert services.unit_token_renew(unit_id=unit.pk, actor=ORGANISER).token != token

@@ -73,7 +73,7 @@ def test_a_wrong_renewed_or_closed_link_is_refused() -> None:
     with pytest.raises(TokenInvalid):
         services.values_submit_by_token(token="not-a-token", values=VALUES["A"])
     old = a.units["A"].token
-    renewed = services.unit_token_renew(unit_id=a.units["A"].pk)
+    renewed = services.unit_token_renew(unit_id=a.units["A"].pk, actor=ORGANISER)
     with pytest.raises(TokenInvalid):
         services.values_submit_by_token(token=old, values=VALUES["A"])
     services.round_collection_close(actor=ORGANISER, round_id=a.round.pk)

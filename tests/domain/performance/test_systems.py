@@ -10,7 +10,7 @@ from domain.performance.errors import NodeInvalid, SystemFrozen, SystemInvalid
 from domain.performance.models import IndicatorNode
 from domain.performance.selectors import system_tree, tree_flat
 
-from .builders import build_system
+from .builders import ORGANISER, build_system
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,9 @@ def test_the_tree_is_dimension_indicator_point() -> None:
     assert [n.code for n in tree_flat(tree)] == ["D1", "I1", "P1", "P2", "I2", "P3", "D2", "I3", "P4", "P5"]
     assert {n.kind for n in tree[0].children} == {NodeKind.INDICATOR}
     with pytest.raises(NodeInvalid):
-        services.node_add(system_id=system.pk, parent_id=nodes["P1"].pk, name="太深", weight=1, rule="manual")
+        services.node_add(
+            system_id=system.pk, parent_id=nodes["P1"].pk, name="太深", weight=1, rule="manual", actor=ORGANISER
+        )
 
 
 def test_weights_must_be_positive_and_storable() -> None:
@@ -31,7 +33,9 @@ def test_weights_must_be_positive_and_storable() -> None:
     system, nodes = build_system(publish=False)
     for weight in ("0", "-5", "100.5", "33.33333", "十"):
         with pytest.raises(NodeInvalid) as caught:
-            services.node_add(system_id=system.pk, parent_id=nodes["D1"].pk, name="新指标", weight=weight)
+            services.node_add(
+                system_id=system.pk, parent_id=nodes["D1"].pk, name="新指标", weight=weight, actor=ORGANISER
+            )
         assert caught.value.field == "weight"
 
 
@@ -39,17 +43,19 @@ def test_a_scoring_point_needs_a_rule() -> None:
     """A scoring point without a scoring method is refused when it is added."""
     system, nodes = build_system(publish=False)
     with pytest.raises(NodeInvalid) as caught:
-        services.node_add(system_id=system.pk, parent_id=nodes["I1"].pk, name="无规则", weight=1)
+        services.node_add(system_id=system.pk, parent_id=nodes["I1"].pk, name="无规则", weight=1, actor=ORGANISER)
     assert caught.value.field == "rule"
 
 
 def test_weight_sums_are_reported_per_node_with_actual_and_expected() -> None:
     """Every node whose children do not add up is named with both sums, and the system is not published."""
     system, nodes = build_system(publish=False)
-    services.node_update(node_id=nodes["P2"].pk, data={"weight": "12"})  # I1: 30 + 12 = 42 ≠ 40
-    services.node_update(node_id=nodes["D2"].pk, data={"weight": "45"})  # top: 60 + 45 ≠ 100; D2: 40 ≠ 45
+    services.node_update(node_id=nodes["P2"].pk, data={"weight": "12"}, actor=ORGANISER)  # I1: 30 + 12 = 42 ≠ 40
+    services.node_update(
+        node_id=nodes["D2"].pk, data={"weight": "45"}, actor=ORGANISER
+    )  # top: 60 + 45 ≠ 100; D2: 40 ≠ 45
     with pytest.raises(SystemInvalid) as caught:
-        services.system_publish(system_id=system.pk)
+        services.system_publish(system_id=system.pk, actor=ORGANISER)
     found = {(p.node_name, p.actual, p.expected) for p in caught.value.problems}
     assert found == {
         ("数据共享开放评估（顶层维度）", Decimal("105"), Decimal("100")),
@@ -64,10 +70,12 @@ def test_weight_sums_are_reported_per_node_with_actual_and_expected() -> None:
 def test_rules_and_empty_nodes_are_reported() -> None:
     """Formulas that do not parse or use a forbidden name, bad thresholds, an indicator without points: all named."""
     system, nodes = build_system(publish=False)
-    services.node_update(node_id=nodes["P1"].pk, data={"expression": "shared_count / "})
-    services.node_update(node_id=nodes["P4"].pk, data={"expression": "open('x')"})
-    services.node_update(node_id=nodes["P5"].pk, data={"thresholds": [{"at_least": "60", "ratio": "1.5"}]})
-    empty = services.node_add(system_id=system.pk, parent_id=nodes["D2"].pk, name="空指标", weight=0.5)
+    services.node_update(node_id=nodes["P1"].pk, data={"expression": "shared_count / "}, actor=ORGANISER)
+    services.node_update(node_id=nodes["P4"].pk, data={"expression": "open('x')"}, actor=ORGANISER)
+    services.node_update(
+        node_id=nodes["P5"].pk, data={"thresholds": [{"at_least": "60", "ratio": "1.5"}]}, actor=ORGANISER
+    )
+    empty = services.node_add(system_id=system.pk, parent_id=nodes["D2"].pk, name="空指标", weight=0.5, actor=ORGANISER)
     messages = {p.node_name: p.message for p in services.system_problems(system_id=system.pk)}
     assert "语法" in messages["共享率得分"]
     assert "open" in messages["开放数量"]
@@ -85,25 +93,27 @@ def test_a_published_system_is_frozen() -> None:
     """No node of a published system can be added, changed or removed."""
     system, nodes = build_system()
     with pytest.raises(SystemFrozen):
-        services.node_add(system_id=system.pk, parent_id=None, name="新维度", weight=10)
+        services.node_add(system_id=system.pk, parent_id=None, name="新维度", weight=10, actor=ORGANISER)
     with pytest.raises(SystemFrozen):
-        services.node_update(node_id=nodes["P1"].pk, data={"weight": "31"})
+        services.node_update(node_id=nodes["P1"].pk, data={"weight": "31"}, actor=ORGANISER)
     with pytest.raises(SystemFrozen):
-        services.node_delete(node_id=nodes["P5"].pk)
+        services.node_delete(node_id=nodes["P5"].pk, actor=ORGANISER)
     assert IndicatorNode.objects.get(pk=nodes["P1"].pk).weight == Decimal("30")
 
 
 def test_copying_makes_an_editable_next_version_with_the_same_tree() -> None:
     """A copy is a draft version 2 with the same nodes and rules; changing it leaves version 1 untouched."""
     system, nodes = build_system()
-    copy = services.system_copy(system_id=system.pk)
+    copy = services.system_copy(system_id=system.pk, actor=ORGANISER)
     assert (copy.version, copy.status, copy.copied_from_id) == (2, SystemStatus.DRAFT, system.pk)
     original = [(n.code, n.kind, n.weight, n.depth) for n in tree_flat(system_tree(system_id=system.pk))]
     copied = [(n.code, n.kind, n.weight, n.depth) for n in tree_flat(system_tree(system_id=copy.pk))]
     assert copied == original
     p1 = IndicatorNode.objects.get(system=copy, code="P1")
     assert p1.expression == nodes["P1"].expression and p1.parent.code == "I1"
-    services.node_update(node_id=p1.pk, data={"weight": "25"})
-    services.node_update(node_id=IndicatorNode.objects.get(system=copy, code="P2").pk, data={"weight": "15"})
-    assert services.system_publish(system_id=copy.pk).status == SystemStatus.PUBLISHED
+    services.node_update(node_id=p1.pk, data={"weight": "25"}, actor=ORGANISER)
+    services.node_update(
+        node_id=IndicatorNode.objects.get(system=copy, code="P2").pk, data={"weight": "15"}, actor=ORGANISER
+    )
+    assert services.system_publish(system_id=copy.pk, actor=ORGANISER).status == SystemStatus.PUBLISHED
     assert IndicatorNode.objects.get(pk=nodes["P1"].pk).weight == Decimal("30")

@@ -51,14 +51,14 @@ def test_access_rules() -> None:
 def test_tree_shows_weights_and_problems_per_node(organiser: Client) -> None:
     """A draft whose indicator's children do not add up shows the problem on that node."""
     system, nodes = pb.build_system(publish=False)
-    services.node_update(node_id=nodes["P1"].pk, data={"weight": "25"})
+    services.node_update(node_id=nodes["P1"].pk, data={"weight": "25"}, actor=pb.ORGANISER)
     html = organiser.get(f"/performance/systems/{system.pk}/").content.decode()
     assert "共享率得分" in html and f'data-problem="{nodes["I1"].pk}"' in html and "应为 40" in html
 
 
 def test_node_form_error_on_its_field_and_success(organiser: Client) -> None:
     """A weight that is not a number is refused on the weight field; a good node is added."""
-    system = services.system_create(name="新体系")
+    system = services.system_create(name="新体系", actor=pb.ORGANISER)
     bad = organiser.post(f"/performance/systems/{system.pk}/", {"name": "维度一", "weight": "abc"})
     assert bad.status_code == 400 and 'data-field="weight"' in bad.content.decode()
     assert not system.nodes.exists()
@@ -174,9 +174,9 @@ def test_score_ranking_result_compare_and_report(organiser: Client) -> None:
     assert "tb-ranking-data" in ranking and "vendor/echarts/echarts.min.js" in ranking
     assert a.units["A"].department.name in ranking and a.units["E"].department.name not in ranking
     c = a.units["C"]
-    result = organiser.get(f"/performance/rounds/{a.round.pk}/units/{c.pk}/").content.decode()
-    assert "开启整改" in result and "tb-low" in result
     inspector = client_for(f.user("inspector", roles=["supervision_office"], dept=office))
+    result = inspector.get(f"/performance/rounds/{a.round.pk}/units/{c.pk}/").content.decode()
+    assert "开启整改" in result and "tb-low" in result
     low = inspector.post(f"/performance/rounds/{a.round.pk}/units/{c.pk}/rectify/", {"node": a.nodes["P1"].pk})
     assert low.status_code == 302 and Rectification.objects.filter(unit=c).count() == 1
     assert SupervisionItem.objects.filter(office=office).exists()
@@ -189,14 +189,32 @@ def test_score_ranking_result_compare_and_report(organiser: Client) -> None:
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
+def test_rectification_is_offered_only_to_whoever_supervision_accepts() -> None:
+    """An organiser without the 督查员 role of the office (like perf1) sees on C's low nodes who can open
+    整改, not a button that would fail; a 督查员 of the office gets the button; on the benchmark E nobody gets
+    it, as benchmarks are not sent to rectification."""
+    a = pb.scored(pb.build_round())
+    office = f.department("330106-DCS", "西湖区政府督查室")
+    perf1 = client_for(f.user("perf1", roles=["performance_organiser"], dept=office))
+    inspector = client_for(f.user("inspector", roles=["supervision_office"], dept=office))
+    page = f"/performance/rounds/{a.round.pk}/units/{a.units['C'].pk}/"
+    seen = perf1.get(page).content.decode()
+    assert "tb-low" in seen and "/rectify/" not in seen
+    assert "data-rectify-refusal" in seen and "只有西湖区政府督查室的督查员可以发起" in seen
+    offered = inspector.get(page).content.decode()
+    assert "/rectify/" in offered and "开启整改" in offered and "data-rectify-refusal" not in offered
+    benchmark = inspector.get(f"/performance/rounds/{a.round.pk}/units/{a.units['E'].pk}/").content.decode()
+    assert "/rectify/" not in benchmark and "对标单位不参与整改。" in benchmark
+
+
 def client_for_follow(client: Client, response: Any) -> str:
     return client.get(response["Location"]).content.decode()
 
 
 def test_names_are_escaped(organiser: Client) -> None:
     """A system and node named with markup show as text."""
-    system = services.system_create(name="<script>x</script>")
-    services.node_add(system_id=system.pk, parent_id=None, name="<script>y</script>", weight="100")
+    system = services.system_create(name="<script>x</script>", actor=pb.ORGANISER)
+    services.node_add(system_id=system.pk, parent_id=None, name="<script>y</script>", weight="100", actor=pb.ORGANISER)
     for url in ("/performance/systems/", f"/performance/systems/{system.pk}/"):
         html = organiser.get(url).content.decode()
         assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
@@ -279,7 +297,14 @@ def test_tree_page_query_count_does_not_grow_with_nodes(organiser: Client) -> No
 
     first = count()
     for index in range(3):
-        services.node_add(system_id=system.pk, parent_id=nodes["I3"].pk, name=f"点{index}", weight="1", rule="manual")
+        services.node_add(
+            system_id=system.pk,
+            parent_id=nodes["I3"].pk,
+            name=f"点{index}",
+            weight="1",
+            rule="manual",
+            actor=pb.ORGANISER,
+        )
     assert count() == first
 
 

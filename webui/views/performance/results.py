@@ -8,14 +8,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from domain.directory.models import Department
 from domain.performance import services as performance_services
 from domain.performance.access import may_organise, may_see_result
+from domain.performance.choices import UnitRole
 from domain.performance.errors import PerformanceError
 from domain.performance.models import AssessmentRound, IndicatorNode, RoundUnit, UnitScore
 from domain.performance.reports import unit_report_pdf, unit_report_xlsx
 from domain.performance.selectors import benchmark_comparison, round_ranking, system_tree, tree_flat
 from domain.performance.services.rectification import rectification_below
+from domain.supervision.access import is_office
 from domain.supervision.errors import SupervisionError
+from domain.supervision.ranking import office_department_code
+from processes.ports import Actor
 
 from .access import actor_of, forbidden
 from .forms import RectifyForm
@@ -44,6 +49,23 @@ def _unit(round_id: int, unit_id: int) -> RoundUnit:
     return get_object_or_404(RoundUnit.objects.select_related("department", "round"), pk=unit_id, round_id=round_id)
 
 
+def rectify_refusal(actor: Actor, unit: RoundUnit) -> str:
+    """Why 开启整改 would be refused for this actor and unit ("" when it can succeed). Performance lets the
+    organiser ask, but supervision registers the 督查事项 in the asker's name, so it also wants a 督查员 of
+    its office (domain.supervision.rectification); the page says so instead of offering a button that fails."""
+    if unit.role == UnitRole.BENCHMARK:
+        return _("对标单位不参与整改。")
+    code = office_department_code()
+    office = Department.objects.filter(code=code).first()
+    if office is None:
+        return _(
+            "未找到督查机构（部门编码 %(code)s），无法发起整改督办；请在设置 SUPERVISION_OFFICE_DEPARTMENT 中配置。"
+        ) % {"code": code}
+    if not (may_organise(actor) and is_office(actor, office.pk)):
+        return _("整改将作为督查事项交办给被评估单位，只有%(office)s的督查员可以发起。") % {"office": office.name}
+    return ""
+
+
 @login_required
 @require_GET
 def unit_result_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpResponse:
@@ -54,6 +76,7 @@ def unit_result_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpR
         return forbidden(request)
     score = UnitScore.objects.filter(unit=unit).first()
     below = rectification_below()
+    refusal = rectify_refusal(actor, unit)
     rows = []
     for node in tree_flat(system_tree(system_id=unit.round.system_id)) if score else []:
         value = score.scores.get(str(node.id), "0") if score else "0"
@@ -72,7 +95,9 @@ def unit_result_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpR
         "unit": unit,
         "score": score,
         "rows": rows,
-        "may_rectify": may_organise(actor),
+        # Said to the organiser where a node is low; the unit's own people are not the ones to ask.
+        "rectify_refusal": refusal if may_organise(actor) and any(row["low"] for row in rows) else "",
+        "may_rectify": may_organise(actor) and not refusal,
         "section": "rounds",
     }
     return render(request, "webui/performance/result.html", context)

@@ -16,6 +16,7 @@ from domain.performance.access import may_organise
 from domain.performance.errors import NodeInvalid, PerformanceError, SystemInvalid
 from domain.performance.models import IndicatorNode, IndicatorSystem
 from domain.performance.selectors import system_tree, tree_flat
+from processes.ports import Actor
 
 from .access import actor_of, forbidden
 from .forms import NodeForm, SystemForm
@@ -26,20 +27,21 @@ LIST_SIZE = 200
 @login_required
 @require_http_methods(["GET", "POST"])
 def system_index(request: HttpRequest) -> HttpResponse:
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     form = SystemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         system = performance_services.system_create(
-            name=data["name"], year=data["year"], description=data["description"]
+            name=data["name"], year=data["year"], description=data["description"], actor=actor
         )
         return redirect("performance:system", indicator_system_id=system.pk)
     systems = IndicatorSystem.objects.all()[:LIST_SIZE]
     return render(request, "webui/performance/systems.html", {"systems": systems, "form": form, "section": "systems"})
 
 
-def _apply_node(form: NodeForm, system: IndicatorSystem, node: IndicatorNode | None) -> None:
+def _apply_node(form: NodeForm, system: IndicatorSystem, node: IndicatorNode | None, actor: Actor) -> None:
     data = form.cleaned_data
     fields = {
         "name": data["name"],
@@ -52,9 +54,9 @@ def _apply_node(form: NodeForm, system: IndicatorSystem, node: IndicatorNode | N
     }
     try:
         if node is None:
-            performance_services.node_add(system_id=system.pk, parent_id=data.get("parent"), **fields)
+            performance_services.node_add(system_id=system.pk, parent_id=data.get("parent"), actor=actor, **fields)
         else:
-            performance_services.node_update(node_id=node.pk, data=fields)
+            performance_services.node_update(node_id=node.pk, data=fields, actor=actor)
     except NodeInvalid as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     except PerformanceError as exc:
@@ -71,11 +73,12 @@ def _parents(system: IndicatorSystem) -> list[tuple[int, str]]:
 def system_page(request: HttpRequest, indicator_system_id: int) -> HttpResponse:
     """The tree in reading order, each node with its weight and problems; a draft takes new nodes here."""
     system = get_object_or_404(IndicatorSystem, pk=indicator_system_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     form = NodeForm(request.POST or None, parents=_parents(system))
     if request.method == "POST" and form.is_valid():
-        _apply_node(form, system, None)
+        _apply_node(form, system, None, actor)
         if form.is_valid():
             return redirect("performance:system", indicator_system_id=system.pk)
     problems: dict[int | None, list[str]] = {}
@@ -99,7 +102,8 @@ def system_page(request: HttpRequest, indicator_system_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     node = get_object_or_404(IndicatorNode.objects.select_related("system"), pk=node_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     initial: dict[str, Any] = {
         "code": node.code,
@@ -112,7 +116,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     }
     form = NodeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        _apply_node(form, node.system, node)
+        _apply_node(form, node.system, node, actor)
         if form.is_valid():
             return redirect("performance:system", indicator_system_id=node.system_id)
     context = {"node": node, "form": form, "section": "systems"}
@@ -123,10 +127,11 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
 @require_POST
 def node_delete(request: HttpRequest, node_id: int) -> HttpResponse:
     node = get_object_or_404(IndicatorNode, pk=node_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     try:
-        performance_services.node_delete(node_id=node.pk)
+        performance_services.node_delete(node_id=node.pk, actor=actor)
     except PerformanceError as exc:
         messages.error(request, exc.message)
     return redirect("performance:system", indicator_system_id=node.system_id)
@@ -136,10 +141,11 @@ def node_delete(request: HttpRequest, node_id: int) -> HttpResponse:
 @require_POST
 def system_publish(request: HttpRequest, indicator_system_id: int) -> HttpResponse:
     system = get_object_or_404(IndicatorSystem, pk=indicator_system_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
     try:
-        performance_services.system_publish(system_id=system.pk)
+        performance_services.system_publish(system_id=system.pk, actor=actor)
     except SystemInvalid as exc:
         messages.error(request, exc.message)
     except PerformanceError as exc:
@@ -151,7 +157,8 @@ def system_publish(request: HttpRequest, indicator_system_id: int) -> HttpRespon
 @require_POST
 def system_copy(request: HttpRequest, indicator_system_id: int) -> HttpResponse:
     system = get_object_or_404(IndicatorSystem, pk=indicator_system_id)
-    if not may_organise(actor_of(request)):
+    actor = actor_of(request)
+    if not may_organise(actor):
         return forbidden(request)
-    copy = performance_services.system_copy(system_id=system.pk)
+    copy = performance_services.system_copy(system_id=system.pk, actor=actor)
     return redirect("performance:system", indicator_system_id=copy.pk)

@@ -220,15 +220,15 @@ def seed_assessment(people: People) -> bool:
     if IndicatorSystem.objects.filter(name=SYSTEM_NAME).exists():
         return False
     year = timezone.localdate().year
-    system = perf.system_create(name=SYSTEM_NAME, year=year, description="演示数据")
+    organiser, departments = people.actors["perf1"], people.departments
+    system = perf.system_create(name=SYSTEM_NAME, year=year, description="演示数据", actor=organiser)
     nodes: dict[str, Any] = {}
     for code, parent, name, weight, rule in NODES:
         parent_id = nodes[parent].pk if parent else None
         nodes[code] = perf.node_add(
-            system_id=system.pk, parent_id=parent_id, name=name, weight=weight, code=code, **rule
+            system_id=system.pk, parent_id=parent_id, name=name, weight=weight, code=code, actor=organiser, **rule
         )
-    perf.system_publish(system_id=system.pk)
-    organiser, departments = people.actors["perf1"], people.departments
+    perf.system_publish(system_id=system.pk, actor=organiser)
     assessment = perf.round_create(
         actor=organiser,
         system_id=system.pk,

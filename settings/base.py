@@ -170,6 +170,7 @@ CELERY_BEAT_SCHEDULE = {
     "probes-due": {"task": "assets.tasks.probes_due", "schedule": timedelta(seconds=60)},
     # 督查督办: last month's progress report for each office that has none yet (made once per month).
     "supervision-monthly-reports": {"task": "supervision.tasks.monthly_reports", "schedule": timedelta(hours=1)},
+    "supervision-monthly-rankings": {"task": "supervision.tasks.monthly_rankings", "schedule": timedelta(hours=1)},
 }
 
 TONGBAN = {

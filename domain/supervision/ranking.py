@@ -12,8 +12,9 @@ ranking quietly is exactly what this module exists to prevent, so there is no ov
 
 import hashlib
 import io
+import logging
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -27,15 +28,16 @@ from openpyxl import Workbook
 from domain.directory.models import Department
 from domain.spreadsheet import append_row
 from processes.audit_selectors import audit_events_filtered
-from processes.ports import Actor
+from processes.ports import SYSTEM, Actor
 from processes.services.audit import audit_append, canonical_json, event_hash
 
 from .access import ensure_office
 from .errors import SupervisionError, WrongStatus
-from .models import RankingSnapshot
+from .models import RankingSnapshot, SupervisionItem
 from .periods import RankingPeriod
 from .selectors import UnitPerformance, period_bounds, unit_performance
 
+log = logging.getLogger(__name__)
 AUDIT_ACTION = "ranking_published"
 DEFAULT_OFFICE_DEPARTMENT = "330106-DCS"
 
@@ -178,12 +180,16 @@ def ranking_publish(
     office = _office_id(office_id)
     ensure_office(actor, office)
     period = _period_check(period_start, period_end)
-    now = timezone.now()
-    if period.end > now:
+    if period.end > timezone.now():
         raise RankingPeriodInvalid(_("%(period)s 尚未结束，不能发布晾晒排名。") % {"period": period.label})
     version = _next_version(office, period, correction_reason)
-    rows = [row.as_json() for row in ranking_for(period, office_id=office, now=now)]
-    digest = rows_sha256(rows)
+    return _publish(office, period, version, actor, correction_reason.strip(), ranking_for(period, office_id=office))
+
+
+def _publish(
+    office: int, period: RankingPeriod, version: int, actor: Actor, correction_reason: str, ranked: list[RankingRow]
+) -> RankingSnapshot:
+    rows = [row.as_json() for row in ranked]
     try:
         with transaction.atomic():
             snapshot = RankingSnapshot.objects.create(
@@ -193,15 +199,46 @@ def ranking_publish(
                 period_label=period.label,
                 version=version,
                 rows=rows,
-                sha256=digest,
-                correction_reason=correction_reason.strip(),
+                sha256=rows_sha256(rows),
+                correction_reason=correction_reason,
                 published_by_id=actor.user_id,
-                published_at=now,
+                published_at=timezone.now(),
             )
     except IntegrityError as exc:  # someone published the same version a moment earlier
         raise RankingAlreadyPublished(_("%(period)s 的晾晒排名刚刚已被发布。") % {"period": period.label}) from exc
     audit_append("ranking_published", actor=actor.username, payload=_audit_payload(snapshot))
     return snapshot
+
+
+def rankings_freeze_due(*, today: date | None = None) -> list[RankingSnapshot]:
+    """晾晒 frozen monthly: last month's ranking of every office whose units were judged in it, published by
+    the system when nobody has published that month yet (the office may still publish a corrected version).
+
+    Safe to run often (the beat entry runs it hourly): a month is frozen once per office. One office's
+    failure is logged and does not stop the others."""
+    first = (today or timezone.localdate()).replace(day=1)
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    period = ranking_period(last_month.year, month=last_month.month)
+    frozen = RankingSnapshot.objects.filter(period_start=period.start, period_end=period.end)
+    offices = (
+        SupervisionItem.objects.filter(created_at__lt=period.end)
+        .exclude(office_id__in=frozen.values("office_id"))
+        .values_list("office_id", flat=True)
+        .distinct()
+    )
+    published = []
+    for office in sorted(set(offices)):
+        ranked = ranking_for(period, office_id=office)
+        if not ranked:
+            continue  # no unit of the office was judged that month: nothing to show
+        try:
+            with transaction.atomic():
+                published.append(_publish(office, period, 1, SYSTEM, "", ranked))
+        except RankingAlreadyPublished:
+            continue  # an office member published it a moment ago
+        except Exception:
+            log.exception("freezing the ranking of office %s for %s failed", office, period.label)
+    return published
 
 
 def _audit_payload(snapshot: RankingSnapshot) -> dict[str, Any]:

@@ -236,3 +236,14 @@ def test_publishing_a_quarter_comes_back_to_the_quarter(w: b.World) -> None:
     post(client, "/supervision/ranking/publish/", {"period": "2026-q2"})
     again = post(client, "/supervision/ranking/publish/", {"period": "2026-q2"})
     assert again.status_code == 302 and again["Location"] == f"{RANKING}?period=2026-Q2"
+
+
+def test_a_month_frozen_by_the_system_says_so(w: b.World) -> None:
+    """The monthly job's snapshot names no person: the pages say the system froze it."""
+    from domain.supervision.ranking import rankings_freeze_due
+
+    with time_machine.travel(b.at(7, 1, 1), tick=False):
+        [snapshot] = rankings_freeze_due()
+    reader = client_for(w.outsider)
+    assert "系统（每月自动冻结）" in get(reader, f"/supervision/ranking/snapshots/{snapshot.pk}/").content.decode()
+    assert "系统（每月自动冻结）" in get(reader, "/supervision/ranking/snapshots/").content.decode()

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from domain.directory.models import Department
 from domain.performance import services as performance_services
 from domain.performance.access import may_organise, may_see_result
 from domain.performance.choices import UnitRole
@@ -19,7 +18,7 @@ from domain.performance.selectors import benchmark_comparison, round_ranking, sy
 from domain.performance.services.rectification import rectification_below
 from domain.supervision.access import is_office
 from domain.supervision.errors import SupervisionError
-from domain.supervision.ranking import office_department_code
+from domain.supervision.ranking import office_department, office_department_code
 from processes.ports import Actor
 
 from .access import actor_of, forbidden
@@ -55,12 +54,11 @@ def rectify_refusal(actor: Actor, unit: RoundUnit) -> str:
     its office (domain.supervision.rectification); the page says so instead of offering a button that fails."""
     if unit.role == UnitRole.BENCHMARK:
         return _("对标单位不参与整改。")
-    code = office_department_code()
-    office = Department.objects.filter(code=code).first()
+    office = office_department()
     if office is None:
         return _(
             "未找到督查机构（部门编码 %(code)s），无法发起整改督办；请在设置 SUPERVISION_OFFICE_DEPARTMENT 中配置。"
-        ) % {"code": code}
+        ) % {"code": office_department_code()}
     if not (may_organise(actor) and is_office(actor, office.pk)):
         return _("整改将作为督查事项交办给被评估单位，只有%(office)s的督查员可以发起。") % {"office": office.name}
     return ""

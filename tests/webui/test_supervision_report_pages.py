@@ -3,6 +3,7 @@ counts by status and colour, the overdue units, each item's latest progress — 
 PDF named after its month; the stored monthly reports are listed with their files. Others get 403."""
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -127,13 +128,16 @@ def test_stored_monthly_reports_are_listed_with_their_files(w: b.World, settings
 
 
 def test_only_the_office_sees_reports(w: b.World) -> None:
-    """Others get 403 with the reason, under the 进展报告 tab (not 督查晾晒's, nor a link to its rankings)."""
+    """Others get 403 with the reason, titled 进展报告 (not 督查晾晒, nor a link to its rankings); their tab bar
+    offers what they can use — a unit's 承办人: 督查事项, 问题清单, 督查晾晒 — and no 进展报告 tab."""
     handler = client_for(w.lead_handler)
     for url in (REPORTS, f"{DOWNLOAD}?month=2026-06&format=xlsx"):
         response = handler.get(url)
         html = response.content.decode()
         assert response.status_code == 403 and "只有督查机构的督查员可以查看进展报告" in html
-        assert f'href="{REPORTS}" aria-current="page"' in html and html.count('aria-current="page"') == 1
+        tabs = re.findall(r'class="tb-tab[^"]*" href="([^"]+)"', html)
+        assert tabs == ["/supervision/items/", "/supervision/problems/", "/supervision/ranking/"]
+        assert 'aria-current="page"' not in html
         assert "<title>进展报告 - " in html and "/supervision/ranking/snapshots/" not in html
     admin = client_for(f.user("admin", is_superuser=True, is_staff=True))
     assert get(admin, REPORTS).status_code == 200

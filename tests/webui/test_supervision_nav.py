@@ -1,0 +1,36 @@
+"""The 督办 tab bar is one for the whole suite and offers each person the tabs they can use."""
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests import factories as f
+from tests.domain.supervision import builders as b
+
+pytestmark = pytest.mark.django_db
+
+
+def tabs_of(user: Any, url: str = "/supervision/ranking/") -> list[str]:
+    client = Client()
+    client.force_login(user)
+    html = client.get(url).content.decode()
+    return re.findall(r'class="tb-tab[^"]*" href="/supervision/([^"]*)"', html)
+
+
+def test_each_person_gets_the_tabs_they_can_use() -> None:
+    w = b.world()
+    supervisor = f.user("supervisor", roles=["supervisor"], dept=w.office)
+    admin = f.user("admin", is_superuser=True, is_staff=True)
+    assert tabs_of(w.inspector) == ["items/", "problems/", "ranking/", "reports/"]
+    assert tabs_of(w.lead_handler) == ["items/", "problems/", "ranking/"]
+    assert tabs_of(supervisor) == ["", "extensions/", "league/", "ranking/"]
+    assert tabs_of(admin) == ["", "extensions/", "items/", "problems/", "league/", "ranking/", "reports/"]
+
+
+def test_the_item_pages_show_the_same_bar() -> None:
+    """督查事项's pages used a bar of their own without 督查晾晒 and 进展报告."""
+    w = b.world()
+    item = b.item(w)
+    assert tabs_of(w.inspector, f"/supervision/items/{item.pk}/") == tabs_of(w.inspector)

@@ -89,6 +89,8 @@ class AssessmentRound(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.COLLECTING)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     scored_at = models.DateTimeField(_("评分时间"), null=True, blank=True)
+    # When an expert score was last entered, changed or withdrawn: later than scored_at means rescore.
+    manual_changed_at = models.DateTimeField(_("专家评分更新时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
     class Meta:

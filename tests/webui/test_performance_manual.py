@@ -249,3 +249,17 @@ def test_the_grid_costs_the_same_queries_for_3_units_as_for_30(expert: Client) -
     RoundUnit.objects.bulk_create(RoundUnit(round=a.round, department=d, token=f"q{d.pk}") for d in departments)
     assert RoundUnit.objects.filter(round=a.round, role="assessed").count() == 30
     assert costs("6") == few
+
+
+def test_withdrawing_a_score_after_scoring_asks_for_rescoring(organiser: Client) -> None:
+    """Clearing A's expert score after the round was scored changes no score row's time, yet the result is
+    stale: the page asks for 重新评分 until it is done."""
+    a = pb.scored(pb.build_round())
+    first = organiser.get(url(a))
+    assert "重新评分后才计入结果" not in first.content.decode()
+    cleared = form_of(first) | {cell(a, "A"): "", cell(a, "A", "comment"): ""}
+    assert organiser.post(url(a), cleared).status_code == 302
+    assert not ManualScore.objects.filter(unit=a.units["A"]).exists()
+    assert "重新评分后才计入结果" in organiser.get(url(a)).content.decode()
+    organiser.post(f"/performance/rounds/{a.round.pk}/score/")
+    assert "重新评分后才计入结果" not in organiser.get(url(a)).content.decode()

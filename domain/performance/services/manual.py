@@ -19,7 +19,7 @@ from processes.ports import Actor
 from ..access import ensure_manual_scorer, own_unit_refusal
 from ..choices import NodeKind, RoundStatus, RuleKind
 from ..errors import NodeInvalid, NotPermitted, PerformanceError
-from ..models import IndicatorNode, ManualScore, RoundUnit
+from ..models import AssessmentRound, IndicatorNode, ManualScore, RoundUnit
 from ..rules import plain
 from .rounds import round_for_update
 
@@ -131,13 +131,19 @@ def manual_score_enter(
     refusal = own_unit_refusal(actor, unit)
     if refusal:
         raise NotPermitted(refusal)
-    round_for_update(unit.round_id, *OPEN_STATUSES)
+    assessment = round_for_update(unit.round_id, *OPEN_STATUSES)
     node = _manual_node(unit, node_id)
     value, text = _entry(score, comment, node)
     entry, _created = ManualScore.objects.update_or_create(
         unit=unit, node=node, defaults={"score": value, "comment": text, "expert_id": actor.user_id}
     )
+    _touched(assessment)
     return entry
+
+
+def _touched(assessment: AssessmentRound) -> None:
+    assessment.manual_changed_at = timezone.now()
+    assessment.save(update_fields=["manual_changed_at"])
 
 
 @dataclass
@@ -203,6 +209,8 @@ def manual_scores_enter(*, round_id: int, cells: list[ManualCell], actor: Actor)
     ManualScore.objects.filter(pk__in=changes.withdrawn).delete()
     ManualScore.objects.bulk_create(changes.new, batch_size=500)
     ManualScore.objects.bulk_update(changes.changed, ["score", "comment", "expert", "entered_at"], batch_size=500)
+    if changes.count():
+        _touched(assessment)
     return changes.count()
 
 

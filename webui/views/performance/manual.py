@@ -137,7 +137,11 @@ def manual_scores(request: HttpRequest, round_id: int) -> HttpResponse:
         "errors": errors,
         "editable": editable,
         "may_rescore": may_organise(actor) and assessment.status == RoundStatus.SCORING,
-        "changed_since_scoring": scored_at is not None and any(m.entered_at > scored_at for m in stored.values()),
+        "changed_since_scoring": (
+            scored_at is not None
+            and assessment.manual_changed_at is not None
+            and assessment.manual_changed_at > scored_at
+        ),
         "may_organise": may_organise(actor),
         "section": "rounds",
     }

@@ -300,17 +300,20 @@ def _bars(counts: list[Count], fills: dict[str, str] | None = None) -> list[dict
     ]
 
 
+def report_charts(data: ReportData) -> dict[str, object]:
+    """What supervision/progress_report_charts.html draws (items by status and by colour as SVG bars): the PDF
+    and the report page show the same charts."""
+    return {
+        "status_bars": _bars(data.by_status),
+        "colour_bars": _bars(data.by_colour, _FILLS),
+        "status_height": 22 * len(data.by_status),
+        "colour_height": 22 * len(data.by_colour),
+    }
+
+
 def progress_report_html(data: ReportData) -> str:
     return render_to_string(
-        "supervision/progress_report.html",
-        {
-            "data": data,
-            "summary": _summary(data),
-            "status_bars": _bars(data.by_status),
-            "colour_bars": _bars(data.by_colour, _FILLS),
-            "status_height": 22 * len(data.by_status),
-            "colour_height": 22 * len(data.by_colour),
-        },
+        "supervision/progress_report.html", {"data": data, "summary": _summary(data), **report_charts(data)}
     )
 
 

@@ -80,6 +80,10 @@ def test_the_office_sees_the_months_report(w: b.World) -> None:
     assert "开放清单完成初稿" in items and "<strong>西湖区市场监管局</strong> · 70%" in items
     assert '<tr data-status="in_progress"><td>' in html
     assert f"{DOWNLOAD}?month=2026-06&amp;format=xlsx" in html and f"{DOWNLOAD}?month=2026-06&amp;format=pdf" in html
+    # The PDF's charts on the page too: a bar per status (two items in progress: the longest bar).
+    charts = html.split('class="tb-report-charts"', 1)[1].split("<h2>", 3)[:3]
+    assert "".join(charts).count("<svg") == 2
+    assert 'width="300.0"' in charts[1], "in progress, the most frequent status, draws the longest bar"
 
 
 def test_now_is_this_month_up_to_now_and_a_bad_month_says_so(w: b.World) -> None:

@@ -19,7 +19,13 @@ from domain.directory.models import Department
 from domain.supervision.access import is_office
 from domain.supervision.models import MonthlyReport
 from domain.supervision.ranking import office_department
-from domain.supervision.reports import ReportData, progress_report, progress_report_pdf, progress_report_xlsx
+from domain.supervision.reports import (
+    ReportData,
+    progress_report,
+    progress_report_pdf,
+    progress_report_xlsx,
+    report_charts,
+)
 from webui.views.paging import paginate
 from webui.views.supervision_items_access import actor_of
 from webui.views.supervision_ranking import XLSX_TYPE, forbidden
@@ -81,6 +87,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "section": "reports",
         "data": data,
         "summary": summary(data),
+        **report_charts(data),
         "month_value": f"{month:%Y-%m}" if month else NOW,
         "shown_month": f"{data.month:%Y-%m}",
         **paginate(stored, request.GET, PAGE_SIZE),

@@ -212,7 +212,8 @@ def _local(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _summary(data: ReportData) -> list[tuple[str, int]]:
+def report_summary(data: ReportData) -> list[tuple[str, int]]:
+    """The headline counts, labelled, as the PDF, the workbook and the report page show them."""
     return [
         (_("事项总数"), data.total),
         (_("逾期事项"), data.overdue_items),
@@ -233,7 +234,7 @@ def _summary_sheet(sheet: Worksheet, data: ReportData) -> None:
     append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
     append_row(sheet, [_("统计截至"), _local(data.as_of)])
-    for label, count in _summary(data):
+    for label, count in report_summary(data):
         append_row(sheet, [label, count])
     for heading, counts in ((_("按状态"), data.by_status), (_("按预警颜色"), data.by_colour)):
         append_row(sheet, [])
@@ -313,7 +314,7 @@ def report_charts(data: ReportData) -> dict[str, object]:
 
 def progress_report_html(data: ReportData) -> str:
     return render_to_string(
-        "supervision/progress_report.html", {"data": data, "summary": _summary(data), **report_charts(data)}
+        "supervision/progress_report.html", {"data": data, "summary": report_summary(data), **report_charts(data)}
     )
 
 

@@ -20,11 +20,11 @@ from domain.supervision.access import is_office
 from domain.supervision.models import MonthlyReport
 from domain.supervision.ranking import office_department
 from domain.supervision.reports import (
-    ReportData,
     progress_report,
     progress_report_pdf,
     progress_report_xlsx,
     report_charts,
+    report_summary,
 )
 from webui.views.paging import paginate
 from webui.views.supervision_items_access import actor_of
@@ -61,16 +61,6 @@ def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
     return forbidden(request, reason, section="reports", title=_("进展报告"))
 
 
-def summary(data: ReportData) -> list[tuple[str, int]]:
-    return [
-        (_("事项总数"), data.total),
-        (_("逾期事项"), data.overdue_items),
-        (_("逾期单位次数"), len(data.overdue)),
-        (_("本月新立项"), data.new_in_period),
-        (_("本月办结"), data.closed_in_period),
-    ]
-
-
 @login_required
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
@@ -86,7 +76,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     context = {
         "section": "reports",
         "data": data,
-        "summary": summary(data),
+        "summary": report_summary(data),
         **report_charts(data),
         "month_value": f"{month:%Y-%m}" if month else NOW,
         "shown_month": f"{data.month:%Y-%m}",

@@ -229,6 +229,9 @@ TONGBAN = {
     # The supervision office (督查室) that receives rectifications opened from 绩效通 and publishes 晾晒.
     "SUPERVISION_OFFICE_DEPARTMENT": env.str("TONGBAN_SUPERVISION_OFFICE_DEPARTMENT", default="330106-DCS"),
     "SUPERVISION_BLUE_WORKING_DAYS": env.int("TONGBAN_SUPERVISION_BLUE_WORKING_DAYS", default=3),
+    # 晾晒 frozen monthly: this many days after a month ends, the system publishes its ranking for an office
+    # that has not published it (the days let the office publish, and correct, its first version itself).
+    "RANKING_FREEZE_AFTER_DAYS": env.int("TONGBAN_RANKING_FREEZE_AFTER_DAYS", default=5),
     # 绩效通 (domain.performance): a rectification (整改) can be opened on a node scoring below this share
     # of its full score.
     "RECTIFICATION_BELOW": env.str("TONGBAN_RECTIFICATION_BELOW", default="0.6"),

@@ -64,6 +64,8 @@ class RankingSnapshot(models.Model):
         related_name="+",
     )
     published_at = models.DateTimeField(_("发布时间"))
+    # Frozen by the monthly job rather than published by a person (published_by is then empty).
+    frozen_by_system = models.BooleanField(_("系统自动冻结"), default=False)
 
     class Meta:
         verbose_name = _("晾晒排名")

@@ -203,6 +203,7 @@ def _publish(
                 correction_reason=correction_reason,
                 published_by_id=actor.user_id,
                 published_at=timezone.now(),
+                frozen_by_system=actor == SYSTEM,
             )
     except IntegrityError as exc:  # someone published the same version a moment earlier
         raise RankingAlreadyPublished(_("%(period)s 的晾晒排名刚刚已被发布。") % {"period": period.label}) from exc
@@ -210,13 +211,21 @@ def _publish(
     return snapshot
 
 
+def freeze_after_days() -> int:
+    return int(getattr(settings, "TONGBAN", {}).get("RANKING_FREEZE_AFTER_DAYS", 5))
+
+
 def rankings_freeze_due(*, today: date | None = None) -> list[RankingSnapshot]:
     """晾晒 frozen monthly: last month's ranking of every office whose units were judged in it, published by
-    the system when nobody has published that month yet (the office may still publish a corrected version).
+    the system when the office has not published it within TONGBAN["RANKING_FREEZE_AFTER_DAYS"] (5) days
+    after the month ended (the office may still publish a corrected version).
 
     Safe to run often (the beat entry runs it hourly): a month is frozen once per office. One office's
     failure is logged and does not stop the others."""
-    first = (today or timezone.localdate()).replace(day=1)
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    if today < first + timedelta(days=freeze_after_days()):
+        return []  # the office's own days to publish the first version
     last_month = (first - timedelta(days=1)).replace(day=1)
     period = ranking_period(last_month.year, month=last_month.month)
     frozen = RankingSnapshot.objects.filter(period_start=period.start, period_end=period.end)

@@ -36,14 +36,32 @@ from .services import PROCESS_KEY, ItemFields, item_create, item_dispatch
 from .signals import item_closed
 
 
-def _office() -> Department:
+def _office_for(actor: Actor, *, benchmark: bool) -> Department:
+    """The office that will register the item, once the asker may: refused for a benchmark (对标) unit,
+    without an office, or for someone who is not a 督查员 of it."""
+    if benchmark:
+        raise WrongStatus(_("对标单位不参与整改。"))
     office = office_department()
     if office is None:
         raise SupervisionError(
             _("未找到督查机构（部门编码 %(code)s），无法发起整改督办；请在设置 SUPERVISION_OFFICE_DEPARTMENT 中配置。")
             % {"code": office_department_code()}
         )
+    if not is_office(actor, office.pk):
+        raise NotPermitted(
+            _("整改将作为督查事项交办给被评估单位，只有%(office)s的督查员可以发起。") % {"office": office.name}
+        )
     return office
+
+
+def rectification_refusal(actor: Actor, *, benchmark: bool) -> str:
+    """The reason 开启整改 would fail for this person ("" when it can go ahead): pages show it instead of a
+    button that would fail, by the very rule rectification_supervise applies."""
+    try:
+        _office_for(actor, benchmark=benchmark)
+    except SupervisionError as exc:
+        return exc.message
+    return ""
 
 
 def _deployed() -> bool:
@@ -74,13 +92,7 @@ def rectification_supervise(*, rectification_id: int, actor: Actor) -> Supervisi
     )
     if rectification.supervision_ref:
         return SupervisionItem.objects.get(pk=int(rectification.supervision_ref))
-    if rectification.unit.role == AssessedRole.BENCHMARK:
-        raise WrongStatus(_("对标单位不参与整改。"))
-    office = _office()
-    if not is_office(actor, office.pk):
-        raise NotPermitted(
-            _("整改将作为督查事项交办给被评估单位，只有%(office)s的督查员可以发起。") % {"office": office.name}
-        )
+    office = _office_for(actor, benchmark=rectification.unit.role == AssessedRole.BENCHMARK)
     item = item_create(fields=_fields(rectification), office_id=office.pk, actor=actor)
     if _deployed():
         item = item_dispatch(item_id=item.pk, actor=actor)

@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -206,9 +206,11 @@ def _may_have_colour(items: QuerySet[SupervisionItem], colour: str, now: datetim
 
 
 def _surely_warned(now: datetime) -> QuerySet[SupervisionUnit]:
-    """Units at work that are certainly yellow (returned) or blue (due within the blue window, rounded down),
-    so their items are not green. Units with the office (in review) are green whatever their history."""
-    horizon = calendar().add_working_days(now, math.floor(blue_working_days())).at
+    """Units at work that are certainly yellow (returned) or blue, so their items are not green. Blue: due
+    within the blue window counted in calendar days — a calendar day holds at most one working day, so a unit
+    due within B calendar days has at most B working days left, whatever the calendar counts in part days.
+    Units with the office (in review) are green whatever their history."""
+    horizon = now + timedelta(days=blue_working_days())
     at_work = SupervisionUnit.objects.filter(status__in=(UnitStatus.ASSIGNED, UnitStatus.HANDLING))
     return at_work.filter(Q(returned_count__gt=0) | Q(due_at__lte=horizon))
 

@@ -675,9 +675,10 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(inner)
 
 
-def _stored_text() -> str:
-    """Every text value in the database — what people typed (department names, titles, comments, BPMN names)
-    may rightly be Chinese on an English page."""
+def _stored_text() -> set[str]:
+    """The runs of Han in every text value in the database — what people typed (department names, titles,
+    comments, BPMN names) may rightly be Chinese on an English page. Whole runs, not any substring: "审核"
+    inside a stored "部门审核意见" must not excuse an untranslated "审核" label."""
     found: list[str] = []
     for model in apps.get_models():
         if model._meta.label in NOT_DATA:
@@ -690,10 +691,10 @@ def _stored_text() -> str:
         if fields:
             for row in model._default_manager.values_list(*fields):
                 found += [text for value in row for text in _strings(value)]
-    return "\n".join(found)
+    return {run for text in found for run in HAN.findall(text)}
 
 
-def _han_not_stored(html: str, stored: str) -> list[str]:
+def _han_not_stored(html: str, stored: set[str]) -> list[str]:
     page = _VisibleText()
     page.feed(html)
     runs = {run for part in page.parts for run in HAN.findall(part)}

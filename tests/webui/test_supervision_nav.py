@@ -34,3 +34,12 @@ def test_the_item_pages_show_the_same_bar() -> None:
     w = b.world()
     item = b.item(w)
     assert tabs_of(w.inspector, f"/supervision/items/{item.pk}/") == tabs_of(w.inspector)
+
+
+def test_the_reports_tab_is_for_the_office_the_reports_are_about() -> None:
+    """A 督查员 of another department's office may handle items but the reports (of 330106-DCS) are not theirs."""
+    w = b.world()
+    other = f.department("330108-DCS", "滨江区督查室")
+    elsewhere = f.user("elsewhere", roles=["supervision_office"], dept=other)
+    assert "reports/" not in tabs_of(elsewhere) and "items/" in tabs_of(elsewhere)
+    assert "reports/" in tabs_of(w.inspector)

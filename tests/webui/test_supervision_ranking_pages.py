@@ -239,11 +239,26 @@ def test_publishing_a_quarter_comes_back_to_the_quarter(w: b.World) -> None:
 
 
 def test_a_month_frozen_by_the_system_says_so(w: b.World) -> None:
-    """The monthly job's snapshot names no person: the pages say the system froze it."""
+    """The monthly job's snapshot names no person: the pages say the system froze it. One whose publisher's
+    account was deleted later does not pass for the system's."""
     from domain.supervision.ranking import rankings_freeze_due
 
-    with time_machine.travel(b.at(7, 1, 1), tick=False):
+    with time_machine.travel(b.at(7, 6, 1), tick=False):
         [snapshot] = rankings_freeze_due()
     reader = client_for(w.outsider)
     assert "系统（每月自动冻结）" in get(reader, f"/supervision/ranking/snapshots/{snapshot.pk}/").content.decode()
     assert "系统（每月自动冻结）" in get(reader, "/supervision/ranking/snapshots/").content.decode()
+
+    manual = RankingSnapshot.objects.create(
+        office=snapshot.office,
+        period_start=snapshot.period_start,
+        period_end=snapshot.period_end,
+        period_label=snapshot.period_label,
+        version=2,
+        rows=snapshot.rows,
+        sha256=snapshot.sha256,
+        correction_reason="更正",
+        published_by=None,  # the publisher's account was deleted
+        published_at=snapshot.published_at,
+    )
+    assert "系统（每月自动冻结）" not in get(reader, f"/supervision/ranking/snapshots/{manual.pk}/").content.decode()

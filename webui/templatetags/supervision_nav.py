@@ -2,8 +2,9 @@
 shows one tab bar, without links that would only answer 403.
 
 督办列表, 延期审批 and 办件晾晒 are the supervisors' (TONGBAN["SUPERVISOR_ROLE"]); 督查事项 and 问题清单 the
-supervision office's and the units' 承办人; 进展报告 the office's; 督查晾晒 everyone's (published rankings
-are public inside the platform; the live one is the office's). A superuser sees them all."""
+supervision office's and the units' 承办人; 进展报告 the 督查员 of the office the reports are about; 督查晾晒
+everyone's (published rankings are public inside the platform; the live one is the office's). A superuser
+sees them all."""
 
 from typing import Any
 
@@ -12,10 +13,17 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from domain.supervision.access import HANDLER_ROLE, OFFICE_ROLE
-from processes.ports import directory
+from domain.supervision.access import HANDLER_ROLE, OFFICE_ROLE, is_office
+from domain.supervision.ranking import office_department
+from processes.ports import Actor, directory
 
 register = template.Library()
+
+
+def _of_the_office(actor: Actor) -> bool:
+    """A 督查员 of the office the reports are about (TONGBAN["SUPERVISION_OFFICE_DEPARTMENT"])."""
+    office = office_department()
+    return office is not None and is_office(actor, office.pk)
 
 
 @register.simple_tag(takes_context=True)
@@ -25,8 +33,8 @@ def supervision_tabs(context: Any) -> list[dict[str, str]]:
     roles = {role for _department, role in actor.memberships}
     everything = actor.is_superuser
     supervises = everything or settings.TONGBAN["SUPERVISOR_ROLE"] in roles
-    office = everything or OFFICE_ROLE in roles
-    handles = office or HANDLER_ROLE in roles
+    handles = everything or bool(roles & {OFFICE_ROLE, HANDLER_ROLE})
+    office = everything or (OFFICE_ROLE in roles and _of_the_office(actor))
     tabs = [
         ("list", "supervision:index", _("督办列表"), supervises),
         ("extensions", "supervision:extensions", _("延期审批"), supervises),

@@ -134,6 +134,9 @@ def manual_score_enter(
     assessment = round_for_update(unit.round_id, *OPEN_STATUSES)
     node = _manual_node(unit, node_id)
     value, text = _entry(score, comment, node)
+    entry = ManualScore.objects.filter(unit=unit, node=node).first()
+    if entry is not None and (entry.score, entry.comment) == (value, text):
+        return entry  # the same score again: nothing to rescore
     entry, _created = ManualScore.objects.update_or_create(
         unit=unit, node=node, defaults={"score": value, "comment": text, "expert_id": actor.user_id}
     )
@@ -161,8 +164,8 @@ def _cell_change(
 ) -> None:
     """Add the cell's write to `changes`. A cell left as the grid showed it, or already holding what was
     typed, is left alone (its expert stays); one changed by someone else since the grid was loaded is refused."""
-    if cell.untouched() or (stored is not None and _shows(stored, cell.score, cell.comment)):
-        return
+    if cell.untouched() or _shows(stored, cell.score, cell.comment):
+        return  # as the grid showed it, or already what was typed (a withdrawal someone else made too)
     refusal = own_unit_refusal(actor, unit)
     if refusal:
         raise NodeInvalid(refusal)

@@ -254,9 +254,11 @@ def _sha256(upload: UploadedFile) -> str:
     return digest.hexdigest()
 
 
+@transaction.atomic
 def item_attachment_add(*, item_id: int, upload: UploadedFile, actor: Actor) -> ItemAttachment:
-    """Attach a file (批示件, 公文 …) under the platform's rules on types and sizes, while the item is open."""
-    item = SupervisionItem.objects.get(pk=item_id)
+    """Attach a file (批示件, 公文 …) under the platform's rules on types and sizes, while the item is open
+    (locked, so it cannot close in between)."""
+    item = SupervisionItem.objects.select_for_update().get(pk=item_id)
     ensure_office(actor, item.office_id)
     if item.status in CLOSED_ITEM_STATUSES:
         raise WrongStatus(_("事项已办结，不能再添加附件。"))

@@ -176,3 +176,19 @@ def test_a_benchmark_unit_is_scored_by_experts_like_the_others() -> None:
         actor=_expert(),
     )
     assert score_of(scored(a), "E", "P3") == 16
+
+
+def test_withdrawing_what_another_expert_already_withdrew_is_not_a_conflict() -> None:
+    """Both grids showed C's 20; the first expert cleared it; the second clears it too: nothing to refuse,
+    nothing written. Entering a score that is already stored does not ask for a rescore either."""
+    a = scored(build_round())
+    p3 = a.nodes["P3"].pk
+    clear = [ManualCell(a.units["C"].pk, p3, "", "", "20", "材料齐全")]
+    assert services.manual_scores_enter(round_id=a.round.pk, cells=clear, actor=_expert("x")) == 1
+    assert services.manual_scores_enter(round_id=a.round.pk, cells=clear, actor=_expert("y")) == 0
+    assert not ManualScore.objects.filter(unit=a.units["C"]).exists()
+    a.round.refresh_from_db()
+    changed_at = a.round.manual_changed_at
+    services.manual_score_enter(unit_id=a.units["A"].pk, node_id=p3, score="18", comment="材料齐全", actor=ORGANISER)
+    a.round.refresh_from_db()
+    assert a.round.manual_changed_at == changed_at

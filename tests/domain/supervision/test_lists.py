@@ -207,3 +207,28 @@ def test_period_bounds(kwargs: dict[str, int], start: tuple[int, int, int], end:
     """Months, quarters and years start at local midnight; the end is the next period's start."""
     got = period_bounds(2026, **kwargs)
     assert got == (datetime(*start, tzinfo=b.SHANGHAI), datetime(*end, tzinfo=b.SHANGHAI))
+
+
+def test_every_colour_filter_agrees_with_the_badges_under_the_real_calendar() -> None:
+    """The platform's calendar counts part days (10:00 Monday to 18:00 Thursday is 3.33 working days), unlike
+    the whole-day test calendar: over a working week, hour by hour, each colour filter returns exactly the
+    items whose computed colour it is — none dropped by the SQL narrowing, none added."""
+    from domain.workcalendar.port import CalendarPort
+    from processes import ports
+
+    w = b.world()
+    for days in range(1, 9):  # due 18:00 on the 1st … 8th working day after 1 June
+        b.running_item(w, b.at(6, 1, 9), title=f"{days} 日", time_limit_days=days, source="document")
+    previous = ports._calendar
+    ports.register_calendar(CalendarPort())
+    try:
+        for day in (1, 2, 3, 4, 5):
+            for hour in (0, 9, 13, 17, 19, 23):
+                now = b.at(6, day, hour)
+                computed = {row.item.pk: row.colour for row in item_list(now=now)}
+                for colour in ("green", "blue", "yellow", "red"):
+                    wanted = sorted(pk for pk, c in computed.items() if c == colour)
+                    found = sorted(row.item.pk for row in item_list(colour=colour, now=now))
+                    assert found == wanted, (now, colour)
+    finally:
+        ports._calendar = previous

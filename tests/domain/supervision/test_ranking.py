@@ -204,32 +204,35 @@ def test_a_snapshot_moved_to_another_period_or_without_its_audit_event_is_tamper
 
 
 def test_last_month_is_frozen_by_the_system_once_unless_the_office_published_it() -> None:
-    """On 1 July the hourly job publishes June for the office as version 1 by the system, with its audit event,
-    and verifies; the next run adds nothing. A month the office published itself is left alone, and an
-    office with nothing judged gets no empty snapshot."""
+    """June's first five days after it ended are the office's to publish it; on 6 July the hourly job
+    publishes June for the office as version 1 by the system, with its audit event, and it verifies; the next
+    run adds nothing. An office with nothing judged gets no empty snapshot."""
     from domain.supervision import tasks
 
     w = b.world()
     june(w)
-    with time_machine.travel(b.at(7, 1, 1), tick=False):
+    with time_machine.travel(b.at(7, 5, 23), tick=False):
+        assert tasks.monthly_rankings() == 0
+    with time_machine.travel(b.at(7, 6, 1), tick=False):
         assert tasks.monthly_rankings() == 1
         assert tasks.monthly_rankings() == 0
     snapshot = RankingSnapshot.objects.get()
     assert (snapshot.version, snapshot.published_by_id, snapshot.office_id) == (1, None, w.office.pk)
+    assert snapshot.frozen_by_system
     live = ranking_for(ranking_period(2026, month=6), office_id=w.office.pk, now=JULY_2)
     assert snapshot.rows == [row.as_json() for row in live] and len(live) == 3
     assert AuditEvent.objects.get(action="ranking_published").actor == "system"
     assert ranking_verify(snapshot.pk).ok
-    with time_machine.travel(b.at(8, 1, 1), tick=False):
+    with time_machine.travel(b.at(8, 6, 1), tick=False):
         assert tasks.monthly_rankings() == 0, "nothing was judged in July"
 
 
 def test_a_month_the_office_published_is_not_frozen_again() -> None:
-    """The office published June on 2 July: the job run on 3 July leaves it as it is."""
+    """The office published June on 2 July: the job run on 6 July leaves it as it is."""
     w = b.world()
     june(w)
-    publish_june(w)
-    with time_machine.travel(b.at(7, 3), tick=False):
+    assert not publish_june(w).frozen_by_system
+    with time_machine.travel(b.at(7, 6, 2), tick=False):
         from domain.supervision.ranking import rankings_freeze_due
 
         assert rankings_freeze_due() == []

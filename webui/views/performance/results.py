@@ -16,9 +16,8 @@ from domain.performance.models import AssessmentRound, IndicatorNode, RoundUnit,
 from domain.performance.reports import unit_report_pdf, unit_report_xlsx
 from domain.performance.selectors import benchmark_comparison, round_ranking, system_tree, tree_flat
 from domain.performance.services.rectification import rectification_below
-from domain.supervision.access import is_office
 from domain.supervision.errors import SupervisionError
-from domain.supervision.ranking import office_department, office_department_code
+from domain.supervision.rectification import rectification_refusal
 from processes.ports import Actor
 
 from .access import actor_of, forbidden
@@ -49,19 +48,12 @@ def _unit(round_id: int, unit_id: int) -> RoundUnit:
 
 
 def rectify_refusal(actor: Actor, unit: RoundUnit) -> str:
-    """Why 开启整改 would be refused for this actor and unit ("" when it can succeed). Performance lets the
-    organiser ask, but supervision registers the 督查事项 in the asker's name, so it also wants a 督查员 of
-    its office (domain.supervision.rectification); the page says so instead of offering a button that fails."""
-    if unit.role == UnitRole.BENCHMARK:
-        return _("对标单位不参与整改。")
-    office = office_department()
-    if office is None:
-        return _(
-            "未找到督查机构（部门编码 %(code)s），无法发起整改督办；请在设置 SUPERVISION_OFFICE_DEPARTMENT 中配置。"
-        ) % {"code": office_department_code()}
-    if not (may_organise(actor) and is_office(actor, office.pk)):
-        return _("整改将作为督查事项交办给被评估单位，只有%(office)s的督查员可以发起。") % {"office": office.name}
-    return ""
+    """Why 开启整改 would be refused for this actor and unit ("" when it can succeed): performance wants an
+    organiser, supervision (which registers the 督查事项 in the asker's name) a 督查员 of its office."""
+    refusal = rectification_refusal(actor, benchmark=unit.role == UnitRole.BENCHMARK)
+    if not refusal and not may_organise(actor):
+        return _("只有评估组织方可以进行此操作。")
+    return refusal
 
 
 @login_required

@@ -133,16 +133,16 @@ def test_stored_monthly_reports_are_listed_with_their_files(w: b.World, settings
 
 def test_only_the_office_sees_reports(w: b.World) -> None:
     """Others get 403 with the reason, titled 进展报告 (not 督查晾晒, nor a link to its rankings); their tab bar
-    offers what they can use — a unit's 承办人: 督查事项, 问题清单, 督查晾晒 — and no 进展报告 tab."""
+    offers what they can use — a unit's 承办人: 督查事项, 问题清单, the published 督查晾晒 — and no 进展报告 tab."""
     handler = client_for(w.lead_handler)
     for url in (REPORTS, f"{DOWNLOAD}?month=2026-06&format=xlsx"):
         response = handler.get(url)
         html = response.content.decode()
         assert response.status_code == 403 and "只有督查机构的督查员可以查看进展报告" in html
         tabs = re.findall(r'class="tb-tab[^"]*" href="([^"]+)"', html)
-        assert tabs == ["/supervision/items/", "/supervision/problems/", "/supervision/ranking/"]
+        assert tabs == ["/supervision/items/", "/supervision/problems/", "/supervision/ranking/snapshots/"]
         assert 'aria-current="page"' not in html
-        assert "<title>进展报告 - " in html and "/supervision/ranking/snapshots/" not in html
+        assert "<title>进展报告 - " in html and "查看已发布的晾晒排名" not in html  # not the 晾晒 refusal
     admin = client_for(f.user("admin", is_superuser=True, is_staff=True))
     assert get(admin, REPORTS).status_code == 200
 

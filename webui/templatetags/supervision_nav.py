@@ -41,7 +41,8 @@ def supervision_tabs(context: Any) -> list[dict[str, str]]:
         ("items", "supervision:items", _("督查事项"), handles),
         ("problems", "supervision:problems", _("问题清单"), handles),
         ("league", "supervision:league", _("办件晾晒"), supervises),
-        ("ranking", "supervision:ranking", _("督查晾晒"), True),
+        # The live ranking is the office's; everyone else reads the published ones.
+        ("ranking", "supervision:ranking" if office else "supervision:ranking_snapshots", _("督查晾晒"), True),
         ("reports", "supervision:reports", _("进展报告"), office),
     ]
     return [{"key": key, "url": reverse(name), "label": label} for key, name, label, shown in tabs if shown]

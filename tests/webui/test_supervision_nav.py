@@ -44,3 +44,17 @@ def test_the_reports_tab_is_for_the_office_the_reports_are_about() -> None:
     elsewhere = f.user("elsewhere", roles=["supervision_office"], dept=other)
     assert "reports/" not in tabs_of(elsewhere) and "items/" in tabs_of(elsewhere)
     assert "reports/" in tabs_of(w.inspector)
+
+
+def test_the_suites_home_takes_the_office_and_units_to_their_task_list() -> None:
+    """督办 in the menu opens /supervision/: for a 督查员 or a 承办人, who supervise no department, that is
+    their 任务清单, not a 403; someone with no part in 督办 still gets the explanation."""
+    w = b.world()
+    for user in (w.inspector, w.lead_handler):
+        client = Client()
+        client.force_login(user)
+        response = client.get("/supervision/")
+        assert response.status_code == 302 and response["Location"] == "/supervision/items/"
+    clerk = Client()
+    clerk.force_login(f.user("clerk", roles=["clerk"], dept=w.lead))
+    assert clerk.get("/supervision/").status_code == 403

@@ -39,6 +39,7 @@ from processes.services.supervision import (
 from webui.forms import selected_task_ids
 from webui.i18n import one_language
 from webui.views.paging import int_or_none, page_number, page_url
+from webui.views.supervision_items_access import list_scope
 from webui.views.workbench import task_row
 
 PAGE_SIZE = 25
@@ -146,6 +147,8 @@ def _list_context(actor: Actor, scope: list[int] | None, data: QueryDict) -> dic
 def supervision_list(request: HttpRequest) -> HttpResponse:
     actor = directory().actor_for(request.user)
     scope = _scope(actor)
+    if scope == [] and not list_scope(actor).nothing:
+        return redirect("supervision:items")  # 督办's home for the office and the units: their 任务清单
     if scope == []:
         return _not_a_supervisor(request)
     context = _list_context(actor, scope, request.GET)

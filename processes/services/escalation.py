@@ -27,9 +27,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from ..models import HumanTask, TaskStatus
+from ..notification_texts import ESCALATED_BLUE, ESCALATED_BODY, ESCALATED_RED, ESCALATED_YELLOW, compose
 from ..ports import SYSTEM, Message, WorkCalendar, calendar, directory, notifier
 from .audit import AuditBuffer
 
@@ -321,15 +321,12 @@ def task_recipients(task: HumanTask, lookups: Lookups | None = None) -> list[int
 
 
 def escalation_message(task: HumanTask, level: Level) -> tuple[str, str]:
-    """Title and body of the notification for one level, in the active language."""
-    titles = {
-        Level.BLUE: _("【提醒】任务“%(task)s”办理时限已用去大半"),
-        Level.YELLOW: _("【预警】任务“%(task)s”即将到期"),
-        Level.RED: _("【逾期】任务“%(task)s”已超过办理时限"),
-    }
+    """Title and body of the notification for one level, in the platform's language (the notification centre
+    shows them in each reader's: processes.notification_texts)."""
+    titles = {Level.BLUE: ESCALATED_BLUE, Level.YELLOW: ESCALATED_YELLOW, Level.RED: ESCALATED_RED}
     due = timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M") if task.due_at else "-"
-    body = _("流程：%(process)s；截止时间：%(due)s。请及时办理。") % {"process": _process_name(task), "due": due}
-    return titles[level] % {"task": task.name}, body
+    body = compose(ESCALATED_BODY, process=_process_name(task), due=due)
+    return compose(titles[level], task=task.name), body
 
 
 def _process_name(task: HumanTask) -> str:

@@ -17,6 +17,7 @@ from .. import store
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..form_messages import error_message, error_path
 from ..models import HumanTask, TaskComment, TaskStatus
+from ..notification_texts import DELEGATED, DELEGATED_BODY, compose
 from ..ports import Actor, calendar, directory, notifier
 from ..selectors import task_can_act, task_can_comment
 from .audit import audit_append
@@ -196,12 +197,12 @@ def human_task_delegate(*, task_id: int, actor: Actor, to_username: str, note: s
             payload={"from_user_id": task.assignee_id, "to": to_username, "note": note},
         )
         task.assignee_id = target_id
-        body = f"{actor.username} 将任务转办给您 / {actor.username} handed this task to you"
+        body = compose(DELEGATED_BODY, actor=actor.username)
         transaction.on_commit(
             lambda: notifier().notify(
                 user_ids=[target_id],
                 kind="delegated",
-                title=f"转办：{task.name}",
+                title=compose(DELEGATED, task=task.name),
                 body=f"{body}\n{note}" if note.strip() else body,
                 link=task_link(task),
             )

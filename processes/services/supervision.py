@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import ExtensionRequest, HumanTask, TaskCandidate, TaskReminder, TaskStatus
+from ..notification_texts import REASSIGNED, REASSIGNED_BODY, REMINDED, compose
 from ..ports import Actor, Message, calendar, directory, notifier
 from ..selectors import supervised_department_ids, task_can_act
 from ..signals import extension_approved
@@ -94,7 +95,7 @@ def task_remind(*, task_id: int, actor: Actor, message: str = "") -> TaskReminde
             lambda: notifier().notify(
                 user_ids=recipients,
                 kind="reminder",
-                title=f"催办：{task.name}",
+                title=compose(REMINDED, task=task.name),
                 body=message or task.name,
                 link=task_link(task),
             )
@@ -148,8 +149,8 @@ def tasks_reassign(*, task_ids: list[int], actor: Actor, to_username: str = "", 
                 Message(
                     user_ids=task_recipients(task),
                     kind="reassigned",
-                    title=f"改派：{task.name}",
-                    body=f"{actor.username} 将任务改派给您 / reassigned to you",
+                    title=compose(REASSIGNED, task=task.name),
+                    body=compose(REASSIGNED_BODY, actor=actor.username),
                     link=task_link(task),
                 )
             )

@@ -278,3 +278,29 @@ def test_the_page_and_the_badge_speak_english(clerk) -> None:  # type: ignore[no
     assert "Notifications" in html and "Mark all read" in html and "Mark read" in html and ">Open<" in html
     assert "1 unread" in html and "标为已读" not in html
     assert "1 unread" in client.get(BADGE).content.decode()
+
+
+def test_our_notifications_read_in_the_readers_language(clerk) -> None:  # type: ignore[no-untyped-def]
+    """A reassignment sent from an English page is stored in the platform's language (what email carries) and
+    shown to each reader in theirs; a supervisor's own words and unknown texts stay as typed."""
+    from django.utils import translation
+
+    from processes.notification_texts import ESCALATED_BODY, ESCALATED_RED, REASSIGNED, REASSIGNED_BODY, compose
+
+    with translation.override("en"):
+        title, body = compose(REASSIGNED, task="审核材料"), compose(REASSIGNED_BODY, actor="boss")
+    assert (title, body) == ("改派：审核材料", "boss 将任务改派给您。")
+    send(clerk, title=title, body=f"{body}\n请今天办完")
+    send(
+        clerk,
+        title=compose(ESCALATED_RED, task="核查"),
+        body=compose(ESCALATED_BODY, process="审批", due="2026-06-08 18:00"),
+    )
+    send(clerk, title="系统维护通知", body="今晚停机")
+
+    english = f.in_english(client_for(clerk)).get(PAGE).content.decode()
+    assert "Reassigned: 审核材料" in english and "boss reassigned this task to you.\n请今天办完" in english
+    assert "[Overdue] Task “核查” is past its time limit" in english and "Process: 审批" in english
+    assert "改派：" not in english and "将任务改派给您" not in english and "系统维护通知" in english
+    chinese = client_for(clerk).get(PAGE).content.decode()
+    assert "改派：审核材料" in chinese and "boss 将任务改派给您。" in chinese

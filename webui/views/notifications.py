@@ -25,6 +25,7 @@ from domain.notifications.models import Notification
 from domain.notifications.selectors import notification_unread_count, notifications_for_user
 from domain.notifications.services import notification_mark_read, notifications_mark_all_read
 from processes.errors import NotFound
+from processes.notification_texts import in_reader_language
 from webui.views.paging import int_or_none
 
 NOTIFICATION_PAGE_SIZE = 30
@@ -99,7 +100,17 @@ def _page(user: Any, state: QueryDict) -> tuple[list[Notification], str, str]:
 def _context(request: HttpRequest, data: QueryDict, **extra: Any) -> dict[str, Any]:
     state = _list_state(data)
     page, older_url, newer_url = _page(request.user, state)
-    rows = [{"notification": n, "kind": KIND_LABELS.get(n.kind, n.kind), "href": safe_link(n.link)} for n in page]
+    rows = [
+        {
+            "notification": n,
+            "kind": KIND_LABELS.get(n.kind, n.kind),
+            "href": safe_link(n.link),
+            # Stored in the platform's language; shown in the reader's where the text is one of ours.
+            "title": in_reader_language(n.title),
+            "body": in_reader_language(n.body),
+        }
+        for n in page
+    ]
     return {
         "shows": SHOWS,
         "show": state.get("show", "all"),

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils.translation import get_language
 
 from handlers.registry import HandlerDoc, handler_docs
 
 from .errors import NotFound, PermissionDenied
+from .form_labels import english_active, label
 from .models import ProcessDraft
 from .ports import Actor, directory
 from .services.definitions import FORM_PREFIX, form_files_on_disk
@@ -94,23 +94,19 @@ def form_key_of(file_name: str) -> str:
 
 
 def form_title(text: str) -> str:
-    """The schema's title in the page's language, as the task form shows its labels: in English its
-    `x-i18n.en.title` (or the "en" of a {"zh": …, "en": …} title) when it has one, else the Chinese; "" if none."""
+    """The schema's title in the page's language, as the task form shows its labels (processes.form_labels:
+    `x-i18n.en.title` in English, else the Chinese; a {"zh": …, "en": …} title gives the one asked for);
+    "" if it has none."""
     try:
         schema: Any = json.loads(text)
         title: Any = schema.get("title", "")
     except (ValueError, AttributeError):
         return ""
-    if (get_language() or "").lower().startswith("en"):
-        i18n = schema.get("x-i18n")
-        english = i18n.get("en") if isinstance(i18n, dict) else None
-        found = english.get("title") if isinstance(english, dict) else None
-        found = found or (title.get("en") if isinstance(title, dict) else None)
-        if isinstance(found, str) and found.strip():
-            return found
+    english = english_active()
     if isinstance(title, dict):
-        title = title.get("zh") or title.get("zh-hans") or next(iter(title.values()), "")
-    return str(title or "")
+        found = title.get("en") if english else None
+        return str(found or title.get("zh") or title.get("zh-hans") or next(iter(title.values()), ""))
+    return label(schema, "title", english=english)
 
 
 def designer_roles(*, actor: Actor) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ Besides plain fields, two shapes:
   error keeps them without a second upload.
 
 Labels are in the page's language: Chinese in `title`/`description`/`enumNames`, English in `x-i18n`
-(webui.forms_labels). Only labels change: option values, and so what validates, are the same in both.
+(processes.form_labels). Only labels change: option values, and so what validates, are the same in both.
 """
 
 import re
@@ -27,7 +27,7 @@ from typing import Any
 
 from django.http import QueryDict
 
-from webui.forms_labels import english_active, label, option_labels
+from processes.form_labels import english_active, label, option_labels
 
 TEXTAREA_OVER = 200  # maxLength above this → textarea
 ATTACHMENT_FORMAT = "attachment"

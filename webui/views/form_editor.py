@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from processes.errors import NotFound, ProcessError, ValidationFailed
+from processes.form_labels import english_active
 from processes.ports import Actor
 from processes.selectors_designer import designer_forms, draft_get
 from processes.services.attachments import allowed_types, max_bytes
@@ -47,7 +48,6 @@ from webui.form_editor.spec import (
     ready_for_editing,
 )
 from webui.forms_jsonschema import build_fields
-from webui.forms_labels import english_active
 from webui.views.designer import designer_only
 
 

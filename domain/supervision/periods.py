@@ -4,7 +4,7 @@ Its own module because the RankingSnapshot model names its period with it, and r
 periods) imports the models."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,3 +36,9 @@ class RankingPeriod:
         if self.is_quarter:
             return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
         return f"{local:%Y-%m}"
+
+
+def previous_month(today: date) -> date:
+    """The first day of the month before the one holding `today`: the month the monthly jobs (the stored
+    progress report, the frozen ranking) close."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -14,7 +14,7 @@ import hashlib
 import io
 import logging
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -34,7 +34,7 @@ from processes.services.audit import audit_append, canonical_json, event_hash
 from .access import ensure_office
 from .errors import SupervisionError, WrongStatus
 from .models import RankingSnapshot, SupervisionItem
-from .periods import RankingPeriod
+from .periods import RankingPeriod, previous_month
 from .selectors import UnitPerformance, period_bounds, unit_performance
 
 log = logging.getLogger(__name__)
@@ -223,10 +223,9 @@ def rankings_freeze_due(*, today: date | None = None) -> list[RankingSnapshot]:
     Safe to run often (the beat entry runs it hourly): a month is frozen once per office. One office's
     failure is logged and does not stop the others."""
     today = today or timezone.localdate()
-    first = today.replace(day=1)
-    if today < first + timedelta(days=freeze_after_days()):
+    if today.day <= freeze_after_days():
         return []  # the office's own days to publish the first version
-    last_month = (first - timedelta(days=1)).replace(day=1)
+    last_month = previous_month(today)
     period = ranking_period(last_month.year, month=last_month.month)
     frozen = RankingSnapshot.objects.filter(period_start=period.start, period_end=period.end)
     offices = (

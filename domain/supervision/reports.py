@@ -10,7 +10,7 @@ still are the month's."""
 import io
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -28,6 +28,7 @@ from processes.ports import calendar
 
 from .choices import Colour, ItemStatus, UnitStatus
 from .models import MonthlyReport, ProgressReport, SupervisionItem
+from .periods import previous_month
 from .selectors import ItemRow, item_list, period_bounds, unit_late
 
 log = logging.getLogger(__name__)
@@ -348,10 +349,6 @@ def monthly_report_store(*, office_id: int, month: date) -> MonthlyReport:
         record.pdf.storage.delete(record.pdf.name)
         return MonthlyReport.objects.get(office_id=office_id, month=first)
     return record
-
-
-def previous_month(today: date) -> date:
-    return (month_start(today) - timedelta(days=1)).replace(day=1)
 
 
 def monthly_reports_store_due(*, today: date | None = None) -> list[MonthlyReport]:

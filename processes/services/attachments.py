@@ -167,7 +167,8 @@ def attachment_check(upload: UploadedFile, *, field: str = "") -> str:
     return extension
 
 
-def _sha256(upload: UploadedFile) -> str:
+def upload_sha256(upload: UploadedFile) -> str:
+    """SHA-256 of an upload, read in chunks; the file is left at its start for storage to save."""
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -197,7 +198,7 @@ def attachment_add(*, task_id: int, actor: Actor, upload: UploadedFile, field: s
         original_name=clean_name(upload.name or ""),
         content_type=content_type_for(extension),
         size=upload.size or 0,
-        sha256=_sha256(upload),
+        sha256=upload_sha256(upload),
         note=note.strip()[:500],
         uploaded_by_id=actor.user_id,
     )

@@ -147,6 +147,17 @@ def test_only_the_office_sees_reports(w: b.World) -> None:
     assert get(admin, REPORTS).status_code == 200
 
 
+def test_an_office_that_is_not_configured_is_named_in_the_refusal(w: b.World, settings: Any) -> None:
+    """TONGBAN["SUPERVISION_OFFICE_DEPARTMENT"] naming no department: even a superuser gets 403 saying which
+    department code is missing, on the report pages as on the live ranking."""
+    settings.TONGBAN = {**settings.TONGBAN, "SUPERVISION_OFFICE_DEPARTMENT": "330100-NONE"}
+    admin = client_for(f.user("admin", is_superuser=True, is_staff=True))
+    for url in (REPORTS, f"{DOWNLOAD}?month=2026-06&format=xlsx", "/supervision/ranking/"):
+        response = admin.get(url)
+        assert response.status_code == 403
+        assert "未找到督查机构（部门编码 330100-NONE），请联系管理员配置。" in response.content.decode()
+
+
 def test_the_page_reads_in_english(w: b.World) -> None:
     html = get(f.in_english(client_for(w.inspector)), REPORTS, month="2026-06").content.decode()
     assert "Items in total" in html and "Overdue items" in html and "Progress report" in html

@@ -40,8 +40,8 @@ PAGE_SIZE = 25
 OVERDUE_CHOICES = {"1": True, "0": False}
 
 
-def forbidden(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "webui/supervision/items/forbidden.html", {"reason": reason}, status=403)
+def forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "webui/supervision/items/forbidden.html", status=403)
 
 
 def _filters(data: QueryDict) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def item_index(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     scope = list_scope(actor)
     if scope.nothing:
-        return forbidden(request, "")
+        return forbidden(request)
     chosen = _filters(request.GET)
     department = scope.department_id if scope.department_id is not None else chosen["unit"]
     rows = item_rows(
@@ -108,7 +108,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
     """立项 form for the office: the default time limit of each source and urgency shown by the field."""
     actor = actor_of(request)
     if not may_register(actor):
-        return forbidden(request, "")
+        return forbidden(request)
     offices, units = registering_offices(actor), list(Department.objects.order_by("path"))
     form = ItemForm(request.POST or None, request.FILES or None, offices=offices, units=units)
     if request.method == "POST" and form.is_valid():
@@ -147,7 +147,7 @@ def item_page(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(SupervisionItem.objects.select_related("office", "parent"), pk=item_id)
     actor = actor_of(request)
     if not may_see_item(actor, item):
-        return forbidden(request, "")
+        return forbidden(request)
     reports = list(item_reports(item_id=item.pk)[:100])
     manage = may_manage_item(actor, item)
     editable = manage and item.status == ItemStatus.REGISTERED and item.dispatched_at is None
@@ -180,7 +180,7 @@ def item_dispatch(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(SupervisionItem, pk=item_id)
     actor = actor_of(request)
     if not may_manage_item(actor, item):
-        return forbidden(request, "")
+        return forbidden(request)
     try:
         supervision_services.item_dispatch(item_id=item.pk, actor=actor)
     except SupervisionError as exc:
@@ -195,7 +195,7 @@ def item_write_off(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(SupervisionItem, pk=item_id)
     actor = actor_of(request)
     if not may_manage_item(actor, item):
-        return forbidden(request, "")
+        return forbidden(request)
     try:
         supervision_services.item_write_off(item_id=item.pk, actor=actor)
     except SupervisionError as exc:
@@ -210,7 +210,7 @@ def item_split(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(SupervisionItem, pk=item_id)
     actor = actor_of(request)
     if not may_manage_item(actor, item):
-        return forbidden(request, "")
+        return forbidden(request)
     rows = split_rows(request.POST, list(Department.objects.order_by("path")))
     valid = all(row.is_valid() for row in rows)
     filled = [row for row in rows if valid and not row.is_blank()]
@@ -243,7 +243,7 @@ def _split_errors(filled: list[Any], rows: list[Any], errors: dict[str, list[str
 def item_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse | FileResponse:
     attachment = get_object_or_404(ItemAttachment.objects.select_related("item"), pk=attachment_id)
     if not may_see_item(actor_of(request), attachment.item):
-        return forbidden(request, "")
+        return forbidden(request)
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

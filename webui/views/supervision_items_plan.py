@@ -46,7 +46,7 @@ def milestone_add(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(SupervisionItem, pk=item_id)
     actor = actor_of(request)
     if not may_manage_item(actor, item):
-        return forbidden(request, "")
+        return forbidden(request)
     due_on = _day(request.POST.get("due_on", ""))
     if due_on is None:
         messages.error(request, _("请填写计划完成日期（年-月-日）。"))
@@ -69,7 +69,7 @@ def milestone_done(request: HttpRequest, milestone_id: int) -> HttpResponse:
     milestone = get_object_or_404(Milestone.objects.select_related("item"), pk=milestone_id)
     actor = actor_of(request)
     if not (may_manage_item(actor, milestone.item) or is_unit_handler(actor, milestone.item)):
-        return forbidden(request, "")
+        return forbidden(request)
     done = request.POST.get("done") == "1"
     try:
         supervision_services.milestone_done(milestone_id=milestone.pk, actor=actor, done=done)
@@ -85,7 +85,7 @@ def attachment_add(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(SupervisionItem, pk=item_id)
     actor = actor_of(request)
     if not may_manage_item(actor, item):
-        return forbidden(request, "")
+        return forbidden(request)
     uploads = request.FILES.getlist("file")
     if not uploads:
         messages.error(request, _("请选择要上传的文件。"))

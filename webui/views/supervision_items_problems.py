@@ -34,7 +34,7 @@ def problem_index(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     scope = list_scope(actor)
     if scope.nothing:
-        return forbidden(request, "")
+        return forbidden(request)
     status = request.GET.get("status") if request.GET.get("status") in ProblemStatus.values else ""
     problems = problem_pool(
         status=status or "",
@@ -67,7 +67,7 @@ def problem_resolve(request: HttpRequest, problem_id: int) -> HttpResponse:
     problem = get_object_or_404(Problem.objects.select_related("item", "unit__department"), pk=problem_id)
     actor = actor_of(request)
     if not may_resolve_problem(actor, problem):
-        return forbidden(request, "")
+        return forbidden(request)
     form = ResolveForm(request.POST)
     form.is_valid()
     try:
@@ -91,7 +91,7 @@ def problem_assign(request: HttpRequest, problem_id: int) -> HttpResponse:
     problem = get_object_or_404(Problem.objects.select_related("item"), pk=problem_id)
     actor = actor_of(request)
     if not may_assign_problem(actor, problem):
-        return forbidden(request, "")
+        return forbidden(request)
     form = OwnerForm(request.POST)
     form.is_valid()
     try:

@@ -85,14 +85,19 @@ def _ranking_forbidden(request: HttpRequest, reason: str) -> HttpResponse:
     return forbidden(request, reason, section="ranking", title=_("督查晾晒"), back_url=back_url, back_text=back_text)
 
 
-def _live_refusal(request: HttpRequest) -> tuple[Department | None, str]:
-    """The office when the user may see its live ranking, else the reason they may not."""
+def office_or_refusal(request: HttpRequest, not_office: str) -> tuple[Department | None, str]:
+    """The office when the user is one of its inspectors, else the reason they may not see the page
+    (`not_office` names the page's rule)."""
     found = office_department()
     if found is None:
         return None, _("未找到督查机构（部门编码 %(code)s），请联系管理员配置。") % {"code": office_department_code()}
     if not is_office(actor_of(request), found.pk):
-        return None, _("只有督查机构的督查员可以查看实时晾晒排名；已发布的排名所有人都可以查看。")
+        return None, not_office
     return found, ""
+
+
+def _live_refusal(request: HttpRequest) -> tuple[Department | None, str]:
+    return office_or_refusal(request, _("只有督查机构的督查员可以查看实时晾晒排名；已发布的排名所有人都可以查看。"))
 
 
 def display_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET
 from domain.directory.models import Department
 from domain.supervision.access import is_office
 from domain.supervision.models import MonthlyReport
-from domain.supervision.ranking import office_department
 from domain.supervision.reports import (
     progress_report,
     progress_report_pdf,
@@ -28,7 +27,7 @@ from domain.supervision.reports import (
 )
 from webui.views.paging import paginate
 from webui.views.supervision_items_access import actor_of
-from webui.views.supervision_ranking import XLSX_TYPE, forbidden
+from webui.views.supervision_ranking import XLSX_TYPE, forbidden, office_or_refusal
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 NOW = "now"
@@ -49,12 +48,7 @@ def month_from_text(text: str) -> tuple[date | None, str]:
 
 
 def _office_or_reason(request: HttpRequest) -> tuple[Department | None, str]:
-    found = office_department()
-    if found is None:
-        return None, _("未找到督查机构，请联系管理员配置。")
-    if not is_office(actor_of(request), found.pk):
-        return None, _("只有督查机构的督查员可以查看进展报告。")
-    return found, ""
+    return office_or_refusal(request, _("只有督查机构的督查员可以查看进展报告。"))
 
 
 def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:

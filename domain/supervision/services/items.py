@@ -1,7 +1,6 @@
 """The office's writes on items: register (立项), split into sub-items, dispatch (交办), write off (销号),
 milestones and attachments."""
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from domain.directory.models import Department
 from processes.errors import ValidationFailed
 from processes.ports import Actor, calendar
-from processes.services.attachments import attachment_check, clean_name, content_type_for
+from processes.services.attachments import attachment_check, clean_name, content_type_for, upload_sha256
 from processes.services.instances import instance_start
 
 from ..access import ensure_office, is_office, is_unit_handler
@@ -245,15 +244,6 @@ def milestone_done(*, milestone_id: int, actor: Actor, done: bool = True) -> Mil
     return milestone
 
 
-def _sha256(upload: UploadedFile) -> str:
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
-
-
 @transaction.atomic
 def item_attachment_add(*, item_id: int, upload: UploadedFile, actor: Actor) -> ItemAttachment:
     """Attach a file (批示件, 公文 …) under the platform's rules on types and sizes, while the item is open
@@ -271,7 +261,7 @@ def item_attachment_add(*, item_id: int, upload: UploadedFile, actor: Actor) -> 
         original_name=clean_name(upload.name or ""),
         content_type=content_type_for(extension),
         size=upload.size or 0,
-        sha256=_sha256(upload),
+        sha256=upload_sha256(upload),
         uploaded_by_id=actor.user_id,
     )
     attachment.file.save(attachment.original_name, upload, save=False)

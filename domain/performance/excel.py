@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from domain.spreadsheet import TooManyRows, WorkbookUnreadable, data_rows, open_first_sheet
+from domain.spreadsheet import TooManyRows, WorkbookUnreadable, append_row, data_rows, open_first_sheet
 
 from .choices import FieldKind, UnitRole
 from .errors import RowError, ValuesImportError
@@ -46,12 +46,12 @@ def values_template_xlsx(*, round_id: int) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "数据填报"
-    sheet.append([CODE, NAME, *(f.label for f in fields)])
+    append_row(sheet, [CODE, NAME, *(f.label for f in fields)])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for unit in units:
-        sheet.append(
-            [unit.department.code, unit.department.name, *(_shown(f, unit.values.get(f.name)) for f in fields)]
+        append_row(
+            sheet, [unit.department.code, unit.department.name, *(_shown(f, unit.values.get(f.name)) for f in fields)]
         )
         if unit.role == UnitRole.BENCHMARK:
             sheet.cell(row=sheet.max_row, column=2).fill = PatternFill("solid", fgColor="FFF2CC")
@@ -59,7 +59,7 @@ def values_template_xlsx(*, round_id: int) -> bytes:
     help_sheet = workbook.create_sheet("填写说明")
     help_sheet.append(["列名", "变量名", "类型与填法", "必填"])
     for f in fields:
-        help_sheet.append([f.label, f.name, _KIND_HELP[FieldKind(f.kind)], "是" if f.required else "否"])
+        append_row(help_sheet, [f.label, f.name, _KIND_HELP[FieldKind(f.kind)], "是" if f.required else "否"])
     help_sheet.append(
         ["注意", "", "按单位编码匹配；任何一行有误则整份文件不导入，并列出出错的行号；黄色为对标单位", ""]
     )

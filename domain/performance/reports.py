@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from domain.spreadsheet import append_row
+
 from .choices import NodeKind
 from .selectors import UnitResult, unit_result
 
@@ -31,7 +33,7 @@ def unit_report_xlsx(*, round_id: int, unit_id: int) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = _("评估结果")[:31]
-    sheet.append([_("%(unit)s 绩效评估报告") % {"unit": result.unit_name}])
+    append_row(sheet, [_("%(unit)s 绩效评估报告") % {"unit": result.unit_name}])
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in (
         (_("评估轮次"), f"{result.round_name}（{result.period}）"),
@@ -40,14 +42,15 @@ def unit_report_xlsx(*, round_id: int, unit_id: int) -> bytes:
         (_("总分"), _number(result.total)),
         (_("排名"), _rank_text(result)),
     ):
-        sheet.append([label, value])
+        append_row(sheet, [label, value])
     sheet.append([])
     sheet.append([_("层级"), _("编号"), _("名称"), _("数据"), _("得分"), _("满分"), _("说明")])
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
     for row in result.rows:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 str(NodeKind(row.kind).label),
                 row.code,
@@ -56,7 +59,7 @@ def unit_report_xlsx(*, round_id: int, unit_id: int) -> bytes:
                 _number(row.score),
                 _number(row.max_score),
                 row.note,
-            ]
+            ],
         )
         name_cell = sheet.cell(row=sheet.max_row, column=3)
         name_cell.alignment = Alignment(indent=_INDENT[NodeKind(row.kind)] * 2)

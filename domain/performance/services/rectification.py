@@ -23,6 +23,11 @@ def rectification_below() -> Decimal:
     return Decimal(str(getattr(settings, "TONGBAN", {}).get("RECTIFICATION_BELOW", DEFAULT_BELOW)))
 
 
+def under_line(score: Decimal, full: Decimal, below: Decimal) -> bool:
+    """Whether a node scoring `score` of `full` is low enough for rectification; the result page marks it."""
+    return score < full * below
+
+
 def _score_of(unit: RoundUnit, node: IndicatorNode) -> Decimal:
     result = UnitScore.objects.filter(unit=unit).only("scores").first()
     if result is None or str(node.pk) not in result.scores:
@@ -42,7 +47,7 @@ def rectification_open(*, round_id: int, unit_id: int, node_id: int, actor: Acto
     unit = RoundUnit.objects.select_related("department").get(pk=unit_id, round=assessment)
     node = IndicatorNode.objects.get(pk=node_id, system_id=assessment.system_id)
     score, below = _score_of(unit, node), rectification_below()
-    if score >= node.weight * below:
+    if not under_line(score, node.weight, below):
         raise NodeInvalid(
             _("“%(node)s” 得分 %(score)s，不低于满分 %(max)s 的 %(percent)s%%，无需整改")
             % {"node": node.name, "score": score, "max": plain(node.weight), "percent": plain(below * 100)}

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from domain.directory.models import Department
 from processes.ports import Actor
 
-from ..access import ensure_organiser, in_unit, may_organise
+from ..access import ensure_organiser, may_enter_values
 from ..choices import FieldKind, RoundStatus, SystemStatus, UnitRole
 from ..errors import NodeInvalid, NotPermitted, TokenInvalid, WrongStatus
 from ..excel import values_from_xlsx
@@ -102,7 +102,7 @@ def values_submit(*, unit_id: int, values: dict[str, Any], actor: Actor, via: st
 
     The organiser or the unit's own people; the questionnaire link has its own path (values_submit_by_token)."""
     unit = RoundUnit.objects.select_for_update().get(pk=unit_id)
-    if not (may_organise(actor) or in_unit(actor, unit)):
+    if not may_enter_values(actor, unit):
         raise NotPermitted(_("只有评估组织方或本单位人员可以填报本单位的数据。"))
     round_for_update(unit.round_id, RoundStatus.COLLECTING)
     return _store(unit, values, via)

@@ -15,6 +15,7 @@ from domain.performance.errors import NodeInvalid, WrongStatus
 from domain.performance.models import Rectification
 from domain.performance.reports import unit_report_pdf, unit_report_xlsx
 from domain.performance.selectors import benchmark_comparison, round_ranking
+from domain.performance.services.rectification import under_line
 from domain.performance.signals import rectification_requested
 from tests import factories
 
@@ -70,6 +71,18 @@ def test_xlsx_report_holds_total_rank_and_every_node() -> None:
     assert by_name["数据开放"][0] == "维度" and by_name["数据开放"][4:6] == (23, 40)
 
 
+def test_xlsx_report_never_writes_a_name_as_a_formula() -> None:
+    """The unit's name lands in its report as plain text, never a live formula."""
+    a = scored(build_round())
+    department = a.units["B"].department
+    department.name = "=1+1"
+    department.save()
+    sheet = load_workbook(io.BytesIO(unit_report_xlsx(round_id=a.round.pk, unit_id=a.units["B"].pk))).worksheets[0]
+    assert (sheet["A1"].value, sheet["A1"].data_type) == ("=1+1 绩效评估报告", "s")
+    unit_cell = next(row[1] for row in sheet.iter_rows(min_row=2, max_row=6) if row[0].value == "单位")
+    assert (unit_cell.value, unit_cell.data_type) == (f"=1+1（{department.code}）", "s")
+
+
 def _pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -109,6 +122,14 @@ def test_rectification_on_a_low_score_is_recorded_and_signalled() -> None:
     got = received[0]
     assert (got["round"], got["unit"], got["node"], got["actor"]) == (a.round, a.units["D"], a.nodes["I1"], director)
     assert got["rectification"] == rectification
+
+
+def test_the_rectification_line_is_strictly_below_the_share_of_the_full_score() -> None:
+    """Under 60 % of the full score is low; exactly 60 % is not (the result page and the service agree)."""
+    line = Decimal("0.6")
+    assert under_line(Decimal("5.99"), Decimal("10"), line)
+    assert not under_line(Decimal("6"), Decimal("10"), line)
+    assert not under_line(Decimal("6.0000"), Decimal("10"), line)
 
 
 def test_rectification_is_refused_for_a_good_score_or_twice() -> None:

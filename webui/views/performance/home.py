@@ -8,8 +8,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from domain.performance.access import may_organise, may_score_manually
-from domain.performance.choices import RoundStatus, RuleKind
+from domain.performance.choices import RuleKind
 from domain.performance.models import AssessmentRound, RoundUnit
+from domain.performance.services.manual import OPEN_STATUSES
 
 from .access import actor_of
 from .systems import system_index
@@ -30,9 +31,7 @@ def performance_home(request: HttpRequest) -> HttpResponse:
         .order_by("-round__created_at", "department__code")[:MINE_SIZE]
     )
     to_score = (
-        AssessmentRound.objects.filter(
-            status__in=[RoundStatus.COLLECTING, RoundStatus.SCORING], system__nodes__rule=RuleKind.MANUAL
-        )
+        AssessmentRound.objects.filter(status__in=OPEN_STATUSES, system__nodes__rule=RuleKind.MANUAL)
         .distinct()
         .order_by("-created_at")[:MINE_SIZE]
         if may_score_manually(actor)

@@ -21,6 +21,7 @@ from domain.performance.errors import PerformanceError
 from domain.performance.models import AssessmentRound, IndicatorNode, ManualScore, RoundUnit
 from domain.performance.rules import plain
 from domain.performance.services import CellError, ManualCell, ManualScoresInvalid
+from domain.performance.services.manual import OPEN_STATUSES
 from processes.ports import Actor
 
 from .access import actor_of, forbidden
@@ -111,7 +112,7 @@ def manual_scores(request: HttpRequest, round_id: int) -> HttpResponse:
     units = list(
         RoundUnit.objects.filter(round=assessment).select_related("department").order_by("role", "department__code")
     )
-    editable = assessment.status in (RoundStatus.COLLECTING, RoundStatus.SCORING)
+    editable = assessment.status in OPEN_STATUSES
     errors: list[CellError] = []
     if request.method == "POST":
         try:

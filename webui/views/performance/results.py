@@ -1,6 +1,9 @@
 """Scores: the ranking (total, rank, a bar chart), a unit's result on every node with 开启整改 on low
 scores, 对标 (side-by-side table and radar chart) and the unit's report as XLSX or PDF."""
 
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +18,7 @@ from domain.performance.errors import PerformanceError
 from domain.performance.models import AssessmentRound, IndicatorNode, RoundUnit, UnitScore
 from domain.performance.reports import unit_report_pdf, unit_report_xlsx
 from domain.performance.selectors import benchmark_comparison, round_ranking, system_tree, tree_flat
-from domain.performance.services.rectification import rectification_below
+from domain.performance.services.rectification import rectification_below, under_line
 from domain.supervision.errors import SupervisionError
 from domain.supervision.rectification import rectification_refusal
 from processes.ports import Actor
@@ -56,6 +59,24 @@ def rectify_refusal(actor: Actor, unit: RoundUnit) -> str:
     return refusal
 
 
+def _result_rows(score: UnitScore, system_id: int) -> list[dict[str, Any]]:
+    """Every node in tree order with its score, data and note; `low` under the rectification line."""
+    below = rectification_below()
+    rows = []
+    for node in tree_flat(system_tree(system_id=system_id)):
+        value = score.scores.get(str(node.id), "0")
+        rows.append(
+            {
+                "node": node,
+                "score": value,
+                "value": score.values.get(str(node.id), ""),
+                "note": score.notes.get(str(node.id), ""),
+                "low": under_line(Decimal(value), node.weight, below),
+            }
+        )
+    return rows
+
+
 @login_required
 @require_GET
 def unit_result_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpResponse:
@@ -65,21 +86,8 @@ def unit_result_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpR
     if not may_see_result(actor, unit):
         return forbidden(request)
     score = UnitScore.objects.filter(unit=unit).first()
-    below = rectification_below()
     refusal = rectify_refusal(actor, unit)
-    rows = []
-    for node in tree_flat(system_tree(system_id=unit.round.system_id)) if score else []:
-        value = score.scores.get(str(node.id), "0") if score else "0"
-        points = float(value)
-        rows.append(
-            {
-                "node": node,
-                "score": value,
-                "value": score.values.get(str(node.id), "") if score else "",
-                "note": score.notes.get(str(node.id), "") if score else "",
-                "low": points < float(node.weight * below),
-            }
-        )
+    rows = _result_rows(score, unit.round.system_id) if score else []
     context = {
         "round": unit.round,
         "unit": unit,

@@ -108,7 +108,8 @@ def round_field_add(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "webui/performance/round.html", context, status=400)
 
 
-def _round_action(request: HttpRequest, round_id: int, action: Any) -> HttpResponse:
+def _round_action(request: HttpRequest, round_id: int, action: Any, done: str = "performance:round") -> HttpResponse:
+    """An organiser's step on the round; then the `done` page, or back to the round with the refusal."""
     assessment = get_object_or_404(AssessmentRound, pk=round_id)
     actor = actor_of(request)
     if not may_organise(actor):
@@ -117,7 +118,8 @@ def _round_action(request: HttpRequest, round_id: int, action: Any) -> HttpRespo
         action(round_id=assessment.pk, actor=actor)
     except PerformanceError as exc:
         messages.error(request, exc.message)
-    return redirect("performance:round", round_id=assessment.pk)
+        return redirect("performance:round", round_id=assessment.pk)
+    return redirect(done, round_id=assessment.pk)
 
 
 @login_required
@@ -131,16 +133,7 @@ def round_close(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_POST
 def round_score(request: HttpRequest, round_id: int) -> HttpResponse:
     """评分: every unit scored, ranked; then the ranking shows."""
-    assessment = get_object_or_404(AssessmentRound, pk=round_id)
-    actor = actor_of(request)
-    if not may_organise(actor):
-        return forbidden(request)
-    try:
-        performance_services.round_score(round_id=assessment.pk, actor=actor)
-    except PerformanceError as exc:
-        messages.error(request, exc.message)
-        return redirect("performance:round", round_id=assessment.pk)
-    return redirect("performance:ranking", round_id=assessment.pk)
+    return _round_action(request, round_id, performance_services.round_score, done="performance:ranking")
 
 
 @login_required

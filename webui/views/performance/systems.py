@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from domain.performance import services as performance_services
 from domain.performance.access import may_organise
-from domain.performance.errors import NodeInvalid, PerformanceError, SystemInvalid
+from domain.performance.choices import NodeKind
+from domain.performance.errors import NodeInvalid, PerformanceError
 from domain.performance.models import IndicatorNode, IndicatorSystem
 from domain.performance.selectors import system_tree, tree_flat
 from processes.ports import Actor
@@ -64,7 +65,7 @@ def _apply_node(form: NodeForm, system: IndicatorSystem, node: IndicatorNode | N
 
 
 def _parents(system: IndicatorSystem) -> list[tuple[int, str]]:
-    nodes = IndicatorNode.objects.filter(system=system).exclude(kind="point").order_by("order", "pk")
+    nodes = IndicatorNode.objects.filter(system=system).exclude(kind=NodeKind.POINT).order_by("order", "pk")
     return [(n.pk, f"{n.code} {n.name}".strip()) for n in nodes]
 
 
@@ -146,9 +147,7 @@ def system_publish(request: HttpRequest, indicator_system_id: int) -> HttpRespon
         return forbidden(request)
     try:
         performance_services.system_publish(system_id=system.pk, actor=actor)
-    except SystemInvalid as exc:
-        messages.error(request, exc.message)
-    except PerformanceError as exc:
+    except PerformanceError as exc:  # SystemInvalid names every wrong node
         messages.error(request, exc.message)
     return redirect("performance:system", indicator_system_id=system.pk)
 

@@ -26,3 +26,20 @@ def fresh_database(name: str, *, keep: bool = False, postgresql_only: bool = Tru
             print(f"(kept database {connection.settings_dict['NAME']})")
         else:
             connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+@contextmanager
+def bench_database(name: str, *, keep: bool = False, postgresql_only: bool = True) -> Iterator[str]:
+    """A benchmark script's whole set-up around `fresh_database`: Django itself and the test environment
+    (mail kept in memory, …), undone at the end whether the run passes, fails or stops early."""
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    try:
+        with fresh_database(name, keep=keep, postgresql_only=postgresql_only) as database:
+            yield database
+    finally:
+        teardown_test_environment()

@@ -168,21 +168,12 @@ def _bench(args: argparse.Namespace, server: dict[str, Any], target: str) -> int
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
-    import django
+    from .database import bench_database
 
-    django.setup()
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    from .database import fresh_database
-
-    setup_test_environment()
-    try:
-        with fresh_database("probe benchmark", keep=args.keep_db):
-            server = _server()
-            with _target_database(server, args.tables, args.columns, args.keep_db) as target:
-                return _bench(args, server, target)
-    finally:
-        teardown_test_environment()
+    with bench_database("probe benchmark", keep=args.keep_db):
+        server = _server()
+        with _target_database(server, args.tables, args.columns, args.keep_db) as target:
+            return _bench(args, server, target)
 
 
 if __name__ == "__main__":

@@ -204,22 +204,14 @@ def _bench(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
-    import django
+    from .database import bench_database
 
-    django.setup()
-    from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
+    # No PostgreSQL check: the scoring benchmark has always run wherever DATABASE_URL points.
+    with bench_database("scoring benchmark", keep=args.keep_db, postgresql_only=False) as name:
+        from django.db import connection
 
-    from .database import fresh_database
-
-    setup_test_environment()
-    try:
-        # No PostgreSQL check: the scoring benchmark has always run wherever DATABASE_URL points.
-        with fresh_database("scoring benchmark", keep=args.keep_db, postgresql_only=False) as name:
-            print(f"database: {connection.vendor} {name}")
-            return _bench(args)
-    finally:
-        teardown_test_environment()
+        print(f"database: {connection.vendor} {name}")
+        return _bench(args)
 
 
 if __name__ == "__main__":

@@ -142,19 +142,10 @@ def _bench(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
-    import django
+    from .database import bench_database
 
-    django.setup()
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    from .database import fresh_database
-
-    setup_test_environment()
-    try:
-        with fresh_database("task list benchmark", keep=args.keep_db, postgresql_only=False):
-            return _bench(args)
-    finally:
-        teardown_test_environment()
+    with bench_database("task list benchmark", keep=args.keep_db, postgresql_only=False):
+        return _bench(args)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     return redirect("data:catalog_entry", entry_id=entry.pk)
 
 
-def _fixed_provider(form: EntryForm, entry: CatalogEntry) -> EntryForm:
+def _fixed_provider(form: EntryForm) -> EntryForm:
     form.fields["provider_id"].disabled = True
     return form
 
@@ -118,9 +118,9 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
     providers = [(entry.provider_id, entry.provider.name)]
     current = entry_fields(entry)
     if request.method != "POST":
-        form = _fixed_provider(EntryForm(providers=providers, initial=initial_of(current)), entry)
+        form = _fixed_provider(EntryForm(providers=providers, initial=initial_of(current)))
         return _render(request, {"form": form, "rows": rows_from_fields(current), "entry": entry, "mode": "edit"})
-    form = _fixed_provider(EntryForm(request.POST, providers=providers, initial=initial_of(current)), entry)
+    form = _fixed_provider(EntryForm(request.POST, providers=providers, initial=initial_of(current)))
     rows = rows_from_post(request.POST)
     try:
         saved, group_errors = _attempt(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.assets.models import Column
-from domain.catalog.choices import DataType
+from domain.catalog.choices import DESCRIPTION_FIELDS, DataType
 from domain.catalog.models import CatalogChange, CatalogEntry, InfoItem
 from domain.catalog.validation import EntryFields, ItemFields
 from domain.catalog.versions import entry_fields
@@ -15,16 +15,7 @@ from domain.standards.models import DataElement
 COMPARED = (
     "name",
     "provider_code",
-    "summary",
-    "format_category",
-    "format_type",
-    "share_type",
-    "share_condition",
-    "no_share_basis",
-    "share_method",
-    "open_type",
-    "open_condition",
-    "update_cycle",
+    *DESCRIPTION_FIELDS,
     "related_codes",
     "secrecy",
     "hierarchy",

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -18,6 +17,7 @@ from domain.assets.excel import assets_template_xlsx
 from domain.assets.models import Column, Database, DataTable, InformationSystem
 from processes.ports import Actor
 from tests import factories as f
+from tests.webui.data.pages import client_for, html_of
 from webui.views.data.assets_access import may_edit
 
 pytestmark = pytest.mark.django_db
@@ -65,16 +65,6 @@ def world() -> World:
         column=column,
         gone=gone,
     )
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html_of(response: Any) -> str:
-    return response.content.decode()
 
 
 def field_block(html: str, name: str) -> str:

@@ -25,6 +25,7 @@ from processes.models import HumanTask, ProcessInstance
 from processes.selectors import inbox_for_actor
 from tests import factories as f
 from tests.domain.catalog import builders as b
+from tests.webui.data.pages import client_for, html_of
 from webui.views.data.catalog_access import may_catalogue, may_see_entry, share_departments, visible_entries
 
 pytestmark = pytest.mark.django_db
@@ -53,16 +54,6 @@ def world() -> World:
         stranger=f.user("stranger", roles=["cataloguer"], dept=other),
         reader=f.user("reader"),
     )
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html_of(response: Any) -> str:
-    return response.content.decode()
 
 
 def draft(**overrides: Any) -> CatalogEntry:

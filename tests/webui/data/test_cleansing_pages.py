@@ -16,6 +16,7 @@ from domain.standards.models import CleansingRun, Cluster, ClusterMember, DataEl
 from domain.standards.services import element_create
 from domain.standards.sources import register_field_source, unregister_field_source
 from tests import factories as f
+from tests.webui.data.pages import client_for, html_of
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +48,6 @@ def people() -> dict[str, Any]:
         "steward": f.user("steward", roles=["platform_reviewer"], dept=authority),
         "reader": f.user("reader", roles=["cataloguer"], dept=other),
     }
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html_of(response: Any) -> str:
-    return response.content.decode()
 
 
 def start_run(client: Client, capture: Any) -> CleansingRun:

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from domain.assets import services as assets
@@ -14,6 +13,7 @@ from domain.standards.choices import ElementStatus
 from domain.standards.models import CodeSet, DataElement, FieldMapping
 from domain.standards.services import code_set_seed, element_create, element_transition
 from tests import factories as f
+from tests.webui.data.pages import client_for, html_of
 from webui.views.data.elements_access import is_data_steward
 
 pytestmark = pytest.mark.django_db
@@ -30,16 +30,6 @@ def people() -> dict[str, Any]:
         "reader": f.user("reader", roles=["cataloguer"], dept=other),
         "admin": f.user("admin", is_staff=True),
     }
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html_of(response: Any) -> str:
-    return response.content.decode()
 
 
 def field_block(html: str, name: str) -> str:

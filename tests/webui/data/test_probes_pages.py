@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from domain.assets import services
@@ -18,6 +17,7 @@ from domain.assets.crypto import password_decrypt
 from domain.assets.models import DataTable, InformationSystem, Probe, ProbeRun, RunStatus
 from domain.assets.probing.services import probe_register, probe_run_start
 from tests import factories as f
+from tests.webui.data.pages import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +47,6 @@ def world(tmp_path: Path, settings: Any) -> World:
         system=system,
         folder=tmp_path,
     )
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def sqlite_file(folder: Path, *statements: str) -> Path:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from domain.catalog import services as catalog_services
@@ -19,6 +18,7 @@ from processes.models import ProcessInstance
 from processes.selectors import inbox_for_actor
 from tests import factories as f
 from tests.domain.catalog import builders as b
+from tests.webui.data.pages import client_for, html_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,16 +44,6 @@ def world() -> World:
         applicant=f.user("applicant", roles=["cataloguer"], dept=applicant_dept),
         platform=f.user("platform", roles=["platform_reviewer"], dept=authority),
     )
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def html_of(response: Any) -> str:
-    return response.content.decode()
 
 
 def published(share_type: int = ShareType.UNCONDITIONAL, **overrides: Any) -> CatalogEntry:
@@ -189,3 +179,23 @@ def test_share_list_queries_do_not_grow_with_requests(world: World, django_captu
         html = html_of(applicant.get("/data/shares/"))
     assert len(re.findall(r"<tr data-request-id=", html)) == 13
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_each_share_list_pages_on_its_own(
+    world: World, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three requests at two a page: 我部门申请的 pages by out_page, and its next page keeps the other list at 1."""
+    monkeypatch.setattr("webui.views.data.shares.PAGE_SIZE", 2)
+    applicant = client_for(world.applicant)
+    for n in range(3):
+        entry = published(name=f"资源 {n}")
+        with django_capture_on_commit_callbacks(execute=True):
+            applicant.post(f"/data/shares/apply/{entry.pk}/", application(world))
+
+    first = section(html_of(applicant.get("/data/shares/")), "tb-shares-mine")
+    assert len(re.findall(r"<tr data-request-id=", first)) == 2
+    assert "第 1 / 2 页" in first and 'href="?out_page=2"' in first and "上一页" not in first
+
+    second = section(html_of(applicant.get("/data/shares/?out_page=2")), "tb-shares-mine")
+    assert len(re.findall(r"<tr data-request-id=", second)) == 1
+    assert "第 2 / 2 页" in second and 'href="?out_page=1"' in second and "下一页" not in second
